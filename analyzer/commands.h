@@ -1,0 +1,11 @@
+/* The esimscope subcommands. Each lives in its own cmd_<name>.c and returns the process exit
+ * status: 0 success / all verified, 1 a verification or check failed, 2 bad usage or input. */
+#ifndef ESIMSCOPE_COMMANDS_H
+#define ESIMSCOPE_COMMANDS_H
+
+enum { ESIM_EXIT_OK = 0, ESIM_EXIT_FAILED = 1, ESIM_EXIT_USAGE = 2 };
+
+int esim_cmd_decode(int argc, char **argv);
+int esim_cmd_bpp(int argc, char **argv);
+int esim_cmd_profile(int argc, char **argv);
+#endif

@@ -1,0 +1,46 @@
+/* esimscope: command-line face of the esimscope core. */
+#include <stdio.h>
+#include <string.h>
+#include "commands.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"decode", esim_cmd_decode, "decode one RSP message, BPP, profile package or certificate"},
+    {"bpp", esim_cmd_bpp, "parse, decrypt and verify a Bound Profile Package"},
+    {"profile", esim_cmd_profile, "decode a SAIP profile package (UPP)"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: esimscope COMMAND [OPTIONS] ...\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'esimscope COMMAND --help' describes a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return ESIM_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return ESIM_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("esimscope %s\n", ESIMSCOPE_VERSION);
+        return ESIM_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "esimscope: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return ESIM_EXIT_USAGE;
+}
