@@ -80,6 +80,18 @@ size_t esim_bcd_plain_to_digits(const uint8_t *in, size_t len, char *out)
     return n;
 }
 
+bool esim_iccid_digits(const uint8_t *in, size_t len, char *out)
+{
+    esim_bcd_swapped_to_digits(in, len, out);
+    if (!strncmp(out, "89", 2))
+        return false;
+    esim_bcd_plain_to_digits(in, len, out);
+    if (!strncmp(out, "89", 2))
+        return true;
+    esim_bcd_swapped_to_digits(in, len, out);
+    return false;
+}
+
 void esim_wipe(void *p, size_t len)
 {
     if (p && len)

@@ -17,6 +17,10 @@ long esim_unhex(const char *hex, size_t hexlen, uint8_t *out, size_t cap);
 size_t esim_bcd_swapped_to_digits(const uint8_t *in, size_t len, char *out);
 /* Plain BCD (high nibble first, as EID is printed) to digits; stops at F. */
 size_t esim_bcd_plain_to_digits(const uint8_t *in, size_t len, char *out);
+/* ICCID digits from 10 BCD bytes whichever nibble order they use: the order in which the digits
+ * start with the telecom MII "89" (ITU-T E.118) wins, swapped (EF.ICCID) when neither does.
+ * Returns true when the bytes were plain (not swapped). out needs 2*len+1 bytes. */
+bool esim_iccid_digits(const uint8_t *in, size_t len, char *out);
 /* Wipes secret material (not optimised away). */
 void esim_wipe(void *p, size_t len);
 #endif

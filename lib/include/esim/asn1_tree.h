@@ -1,0 +1,27 @@
+/* Readable trees of any asn1c-decoded value: one walker over the asn1c type descriptors, two
+ * renderers (indented text, JSON). Field names come from the ASN.1 modules; values get meaning
+ * where it helps: ICCID/EID digits, named numbers, OIDs by name, versions, masked key material. */
+#ifndef ESIM_ASN1_TREE_H
+#define ESIM_ASN1_TREE_H
+#include <stdbool.h>
+#include <stdio.h>
+#include <json-c/json.h>
+#include "asn_application.h"
+
+typedef struct esim_tree_opts {
+    bool show_keys;     /* print key material (otherwise masked) */
+    bool full_hex;      /* text: print long OCTET STRINGs completely */
+} esim_tree_opts;
+
+/* Writes the value as an indented tree, one field per line, starting at indent level `indent`. */
+void esim_tree_print(FILE *out, asn_TYPE_descriptor_t *td, const void *value, int indent,
+                     const esim_tree_opts *opts);
+/* The value as JSON (SEQUENCE → object, SEQUENCE OF → array, CHOICE → {member: value}). */
+json_object *esim_tree_json(asn_TYPE_descriptor_t *td, const void *value,
+                            const esim_tree_opts *opts);
+
+/* Whether a field of this name carries key material that is masked unless show_keys. */
+bool esim_tree_is_secret_field(const char *member_name);
+/* Name of an OBJECT IDENTIFIER in dotted form (GSMA RSP OIDs and OpenSSL's table), or NULL. */
+const char *esim_oid_name(const char *dotted);
+#endif

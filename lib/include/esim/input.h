@@ -1,0 +1,30 @@
+/* Loading one object (a message, BPP, profile package or certificate) from a file or stdin,
+ * in DER, base64 (optionally PEM-armoured) or hex. Captures are NOT read this way (they stream). */
+#ifndef ESIM_INPUT_H
+#define ESIM_INPUT_H
+#include <stddef.h>
+#include <stdint.h>
+#include "esim/error.h"
+
+typedef enum esim_input_format {
+    ESIM_IN_AUTO = 0,
+    ESIM_IN_DER,
+    ESIM_IN_BASE64,
+    ESIM_IN_HEX,
+} esim_input_format;
+
+/* Largest object accepted (a BPP of a large profile is well below this). */
+#define ESIM_INPUT_MAX (64u * 1024 * 1024)
+
+/* Parses "der", "base64" or "hex" (also "auto"). Returns -1 on an unknown name. */
+int esim_input_format_parse(const char *name, esim_input_format *out);
+const char *esim_input_format_name(esim_input_format f);
+
+/* Reads path ("-" = stdin) and decodes it. *detected (optional) tells which format was used.
+ * The buffer is malloc'd; the caller frees it. */
+int esim_input_load(const char *path, esim_input_format forced, uint8_t **data, size_t *len,
+                    esim_input_format *detected, esim_error *err);
+/* Same, over bytes already in memory. */
+int esim_input_decode(const uint8_t *raw, size_t rawlen, esim_input_format forced, uint8_t **data,
+                      size_t *len, esim_input_format *detected, esim_error *err);
+#endif
