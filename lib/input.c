@@ -99,9 +99,12 @@ static int decode_base64(const uint8_t *raw, size_t rawlen, uint8_t **data, size
     while (n % 4)
         text[n++] = '=';
     text[n] = '\0';
-    /* Padding only at the end. */
+    /* Padding: at most two '=', only at the end. */
+    size_t pads = 0;
+    while (pads < n && text[n - 1 - pads] == '=')
+        pads++;
     for (size_t i = 0; i < n; i++)
-        if (text[i] == '=' && i + 2 < n && text[i + 1] != '=') {
+        if ((text[i] == '=' && i < n - pads) || pads > 2) {
             g_free(text);
             return esim_error_set(err, "invalid base64: padding '=' in the middle of the data");
         }
