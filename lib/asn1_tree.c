@@ -413,7 +413,7 @@ static void walk(visitor *v, asn_TYPE_descriptor_t *td, const void *ptr, const c
         break;
     case K_TIME: {
         const OCTET_STRING_t *t = ptr;
-        char *s = g_strndup((const char *)t->buf, (gsize)t->size);
+        char *s = t->size > 0 ? g_strndup((const char *)t->buf, (gsize)t->size) : g_strdup("");
         v->leaf(v, member, s, json_object_new_string(s));
         g_free(s);
         break;
