@@ -1,0 +1,219 @@
+/* Capture reader: byte source (gzip-transparent file, stdin or memory), format detection and the
+ * classic pcap format. pcapng is in capture_pcapng.c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "capture_internal.h"
+
+static esim_capture *capture_new(esim_error *err)
+{
+    esim_capture *c = calloc(1, sizeof *c);
+    if (c)
+        c->buf = malloc(ESIM_CAPTURE_BUF);
+    if (!c || !c->buf) {
+        if (c)
+            free(c);
+        esim_error_set(err, "out of memory");
+        return NULL;
+    }
+    return c;
+}
+
+long capture_read(esim_capture *c, void *dst, size_t n, esim_error *err)
+{
+    if (!c->gz) {
+        size_t left = c->mem_len - c->mem_pos;
+        if (n > left)
+            n = left;
+        memcpy(dst, c->mem + c->mem_pos, n);
+        c->mem_pos += n;
+        c->offset += n;
+        return (long)n;
+    }
+    size_t got = 0;
+    while (got < n) {
+        int r = gzread(c->gz, (uint8_t *)dst + got, (unsigned)(n - got));
+        if (r < 0) {
+            int code;
+            const char *m = gzerror(c->gz, &code);
+            esim_error_set(err, "read error at byte %llu: %s", (unsigned long long)c->offset,
+                           code == Z_ERRNO ? strerror(errno) : m);
+            return -1;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+        c->offset += (uint64_t)r;
+    }
+    return (long)got;
+}
+
+int capture_skip(esim_capture *c, uint64_t n, esim_error *err)
+{
+    uint8_t scratch[4096];
+    while (n > 0) {
+        size_t chunk = n > sizeof scratch ? sizeof scratch : (size_t)n;
+        long r = capture_read(c, scratch, chunk, err);
+        if (r < 0)
+            return -1;
+        if ((size_t)r < chunk)
+            return esim_error_set(err, "capture truncated at byte %llu",
+                                  (unsigned long long)c->offset);
+        n -= chunk;
+    }
+    return 0;
+}
+
+uint16_t capture_u16(const esim_capture *c, const uint8_t *p)
+{
+    return c->swap ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
+}
+
+uint32_t capture_u32(const esim_capture *c, const uint8_t *p)
+{
+    if (c->swap)
+        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+static int detect(esim_capture *c, esim_error *err)
+{
+    uint8_t m[4];
+    long r = capture_read(c, m, 4, err);
+    if (r < 0)
+        return -1;
+    if (r < 4)
+        return esim_error_set(err, "not a capture file: %s", r == 0 ? "empty" : "too short");
+    static const uint8_t shb[4] = {0x0A, 0x0D, 0x0D, 0x0A};
+    if (!memcmp(m, shb, 4)) {
+        c->format = ESIM_CAPTURE_PCAPNG;
+        memcpy(c->first, m, 4);
+        c->have_first = true;
+        return 0;
+    }
+    c->format = ESIM_CAPTURE_PCAP;
+    return capture_pcap_header(c, m, err);
+}
+
+esim_capture *esim_capture_open(const char *path, esim_error *err)
+{
+    esim_capture *c = capture_new(err);
+    if (!c)
+        return NULL;
+    bool is_stdin = !strcmp(path, "-");
+    int fd = is_stdin ? dup(STDIN_FILENO) : -1;
+    c->gz = is_stdin ? (fd >= 0 ? gzdopen(fd, "rb") : NULL) : gzopen(path, "rb");
+    if (!c->gz) {
+        esim_error_set(err, "cannot open %s: %s", is_stdin ? "standard input" : path,
+                       errno ? strerror(errno) : "out of memory");
+        if (fd >= 0)
+            close(fd);
+        esim_capture_close(c);
+        return NULL;
+    }
+    gzbuffer(c->gz, 65536);
+    if (detect(c, err) < 0) {
+        esim_error_prefix(err, "%s", is_stdin ? "standard input" : path);
+        esim_capture_close(c);
+        return NULL;
+    }
+    return c;
+}
+
+esim_capture *esim_capture_open_mem(const uint8_t *buf, size_t len, esim_error *err)
+{
+    esim_capture *c = capture_new(err);
+    if (!c)
+        return NULL;
+    c->mem = buf;
+    c->mem_len = len;
+    if (detect(c, err) < 0) {
+        esim_capture_close(c);
+        return NULL;
+    }
+    return c;
+}
+
+int esim_capture_next(esim_capture *c, esim_packet *pkt, esim_error *err)
+{
+    memset(pkt, 0, sizeof *pkt);
+    return c->format == ESIM_CAPTURE_PCAP ? capture_pcap_next(c, pkt, err)
+                                          : capture_pcapng_next(c, pkt, err);
+}
+
+esim_capture_format esim_capture_get_format(const esim_capture *c)
+{
+    return c->format;
+}
+
+void esim_capture_close(esim_capture *c)
+{
+    if (!c)
+        return;
+    if (c->gz)
+        gzclose(c->gz);
+    free(c->ifaces);
+    free(c->buf);
+    free(c);
+}
+
+/* ---- classic pcap (tcpdump.org "pcap" file format) ---- */
+
+int capture_pcap_header(esim_capture *c, const uint8_t m[4], esim_error *err)
+{
+    uint32_t le = (uint32_t)m[3] << 24 | (uint32_t)m[2] << 16 | (uint32_t)m[1] << 8 | m[0];
+    switch (le) {
+    case 0xA1B2C3D4: c->swap = false; c->pcap_nsec = false; break;
+    case 0xA1B23C4D: c->swap = false; c->pcap_nsec = true; break;
+    case 0xD4C3B2A1: c->swap = true; c->pcap_nsec = false; break;
+    case 0x4D3CB2A1: c->swap = true; c->pcap_nsec = true; break;
+    default:
+        return esim_error_set(err, "not a pcap or pcapng capture (magic %02X%02X%02X%02X)", m[0],
+                              m[1], m[2], m[3]);
+    }
+    uint8_t h[20];
+    long r = capture_read(c, h, sizeof h, err);
+    if (r < 0)
+        return -1;
+    if (r < (long)sizeof h)
+        return esim_error_set(err, "pcap file header truncated");
+    c->pcap_snaplen = capture_u32(c, h + 12);
+    /* The upper bits of the link-type field carry FCS information (pcap format, "LinkType"). */
+    c->pcap_linktype = capture_u32(c, h + 16) & 0x0FFFFFFF;
+    return 0;
+}
+
+int capture_pcap_next(esim_capture *c, esim_packet *pkt, esim_error *err)
+{
+    uint8_t h[16];
+    uint64_t at = c->offset;
+    long r = capture_read(c, h, sizeof h, err);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return 0;
+    if (r < (long)sizeof h)
+        return esim_error_set(err, "pcap record header truncated at byte %llu",
+                              (unsigned long long)at);
+    uint32_t caplen = capture_u32(c, h + 8);
+    if (caplen > ESIM_CAPTURE_MAX_PACKET)
+        return esim_error_set(err, "frame %llu at byte %llu: captured length %u exceeds the %u-byte limit",
+                              (unsigned long long)c->frame + 1, (unsigned long long)at, caplen,
+                              ESIM_CAPTURE_MAX_PACKET);
+    r = capture_read(c, c->buf, caplen, err);
+    if (r < 0)
+        return -1;
+    if ((uint32_t)r < caplen)
+        return esim_error_set(err, "frame %llu truncated (%ld of %u bytes)",
+                              (unsigned long long)c->frame + 1, r, caplen);
+    uint32_t frac = capture_u32(c, h + 4);
+    pkt->frame = ++c->frame;
+    pkt->ts_sec = capture_u32(c, h);
+    pkt->ts_nsec = c->pcap_nsec ? (frac % 1000000000u) : (frac % 1000000u) * 1000u;
+    pkt->linktype = c->pcap_linktype;
+    pkt->caplen = caplen;
+    pkt->origlen = capture_u32(c, h + 12);
+    pkt->data = c->buf;
+    return 1;
+}

@@ -1,0 +1,53 @@
+/* Private to lib/capture*.c: the byte source and reader state shared by the pcap and pcapng
+ * parsers. */
+#ifndef ESIM_CAPTURE_INTERNAL_H
+#define ESIM_CAPTURE_INTERNAL_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <zlib.h>
+#include "esim/capture.h"
+
+/* Block buffer: one packet plus room for pcapng block headers and options. */
+#define ESIM_CAPTURE_BUF (ESIM_CAPTURE_MAX_PACKET + 65536u)
+/* Interfaces per pcapng section (an IDB beyond this is malformed input for us). */
+#define ESIM_CAPTURE_MAX_IFACES 4096u
+
+typedef struct capture_iface {
+    uint32_t linktype;
+    uint32_t snaplen;
+    bool ts_pow2;     /* if_tsresol: units are 2^-exp s instead of 10^-exp s */
+    uint8_t ts_exp;   /* 6 (microseconds) unless if_tsresol says otherwise */
+    int64_t ts_offset; /* if_tsoffset, seconds */
+} capture_iface;
+
+struct esim_capture {
+    gzFile gz;            /* file source, or NULL */
+    const uint8_t *mem;   /* memory source */
+    size_t mem_len, mem_pos;
+    uint64_t offset;      /* bytes consumed, for messages */
+    esim_capture_format format;
+    bool swap;            /* file byte order differs from little-endian reading */
+    uint64_t frame;
+    uint8_t *buf;         /* ESIM_CAPTURE_BUF bytes, reused for every block */
+    /* pcap */
+    uint32_t pcap_linktype, pcap_snaplen;
+    bool pcap_nsec;
+    /* pcapng: interfaces of the current section */
+    capture_iface *ifaces;
+    uint32_t n_ifaces, cap_ifaces;
+    bool in_section;
+    uint8_t first[4];     /* the magic read by open(), not yet consumed by the pcapng parser */
+    bool have_first;
+};
+
+/* Reads up to n bytes; returns the count read (< n only at end of input) or -1 on I/O error. */
+long capture_read(esim_capture *c, void *dst, size_t n, esim_error *err);
+/* Skips n bytes; -1 (with "truncated" message) if the input ends first. */
+int capture_skip(esim_capture *c, uint64_t n, esim_error *err);
+uint16_t capture_u16(const esim_capture *c, const uint8_t *p);
+uint32_t capture_u32(const esim_capture *c, const uint8_t *p);
+
+int capture_pcap_header(esim_capture *c, const uint8_t hdr[4], esim_error *err);
+int capture_pcap_next(esim_capture *c, esim_packet *pkt, esim_error *err);
+int capture_pcapng_next(esim_capture *c, esim_packet *pkt, esim_error *err);
+#endif

@@ -1,0 +1,54 @@
+/* Streaming capture-file reader: pcap (both byte orders, micro/nanosecond) and pcapng (several
+ * sections, per-interface link type and timestamp resolution), gzip-compressed or not, one packet
+ * at a time in constant memory. See docs/capture-input.md for why this is not libpcap. */
+#ifndef ESIM_CAPTURE_H
+#define ESIM_CAPTURE_H
+#include <stddef.h>
+#include <stdint.h>
+#include "esim/error.h"
+
+/* Largest captured packet accepted; a larger one is reported as malformed input. */
+#define ESIM_CAPTURE_MAX_PACKET (256u * 1024u)
+
+typedef enum { ESIM_CAPTURE_PCAP, ESIM_CAPTURE_PCAPNG } esim_capture_format;
+
+/* Link types (LINKTYPE_* of the tcpdump.org registry) this project decodes. */
+enum {
+    ESIM_LINKTYPE_NULL = 0,
+    ESIM_LINKTYPE_ETHERNET = 1,
+    ESIM_LINKTYPE_RAW_12 = 12, /* DLT_RAW on some BSDs */
+    ESIM_LINKTYPE_RAW_14 = 14, /* DLT_RAW on OpenBSD */
+    ESIM_LINKTYPE_RAW = 101,
+    ESIM_LINKTYPE_LINUX_SLL = 113,
+    ESIM_LINKTYPE_USB_LINUX = 189,
+    ESIM_LINKTYPE_USB_LINUX_MMAPPED = 220,
+    ESIM_LINKTYPE_IPV4 = 228,
+    ESIM_LINKTYPE_IPV6 = 229,
+    ESIM_LINKTYPE_USBPCAP = 249,
+    ESIM_LINKTYPE_LINUX_SLL2 = 276,
+};
+
+/* One packet. data stays valid until the next esim_capture_next() or close. */
+typedef struct esim_packet {
+    uint64_t frame;    /* 1-based, counted over the whole file like Wireshark's frame.number */
+    int64_t ts_sec;    /* seconds since the epoch (pcapng if_tsoffset applied) */
+    uint32_t ts_nsec;  /* 0..999999999 */
+    uint32_t linktype; /* LINKTYPE_* */
+    uint32_t iface;    /* pcapng interface id within its section (0 for pcap) */
+    uint32_t caplen;   /* bytes in data */
+    uint32_t origlen;  /* bytes on the wire */
+    const uint8_t *data;
+} esim_packet;
+
+typedef struct esim_capture esim_capture;
+
+/* Opens a capture file ("-" = standard input), gzip-compressed or not. NULL + err on failure. */
+esim_capture *esim_capture_open(const char *path, esim_error *err);
+/* Reads from memory (not copied; must outlive the reader). No gzip. For tests and fuzzing. */
+esim_capture *esim_capture_open_mem(const uint8_t *buf, size_t len, esim_error *err);
+/* Next packet: 1 = *pkt filled, 0 = end of file, -1 = malformed/truncated input (err says where).
+ * Unknown pcapng blocks are skipped. No allocation per packet. */
+int esim_capture_next(esim_capture *c, esim_packet *pkt, esim_error *err);
+esim_capture_format esim_capture_get_format(const esim_capture *c);
+void esim_capture_close(esim_capture *c);
+#endif

@@ -1,0 +1,349 @@
+/* Capture reader and link/IP/UDP/TCP decoding on synthetic pcap/pcapng files (both byte orders,
+ * mixed link types, several sections, gzip) and on the real SIMtrace capture in ../shared. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <cmocka.h>
+#include "esim/capture.h"
+#include "esim/netdecode.h"
+#include "test_capture_util.h"
+#include "testutil.h"
+
+static const uint8_t p1[] = {1, 2, 3, 4, 5};
+static const uint8_t p2[] = {0xAA, 0xBB, 0xCC};
+
+static void pcap_both_orders(void **state)
+{
+    (void)state;
+    for (int be = 0; be < 2; be++)
+        for (int nsec = 0; nsec < 2; nsec++) {
+            tbuf b = {0};
+            pcap_start(&b, be, nsec, 220);
+            pcap_rec(&b, 1700000000, nsec ? 123456789 : 123456, p1, sizeof p1);
+            pcap_rec(&b, 1700000001, 5, p2, sizeof p2);
+            esim_error err = {{0}};
+            esim_capture *c = esim_capture_open_mem(b.p, b.n, &err);
+            assert_non_null(c);
+            assert_int_equal(esim_capture_get_format(c), ESIM_CAPTURE_PCAP);
+            esim_packet pk;
+            assert_int_equal(esim_capture_next(c, &pk, &err), 1);
+            assert_int_equal(pk.frame, 1);
+            assert_int_equal(pk.linktype, 220);
+            assert_int_equal(pk.ts_sec, 1700000000);
+            assert_int_equal(pk.ts_nsec, nsec ? 123456789 : 123456000);
+            assert_int_equal(pk.caplen, sizeof p1);
+            assert_memory_equal(pk.data, p1, sizeof p1);
+            assert_int_equal(esim_capture_next(c, &pk, &err), 1);
+            assert_int_equal(pk.frame, 2);
+            assert_int_equal(pk.ts_nsec, nsec ? 5 : 5000);
+            assert_memory_equal(pk.data, p2, sizeof p2);
+            assert_int_equal(esim_capture_next(c, &pk, &err), 0);
+            esim_capture_close(c);
+            free(b.p);
+        }
+}
+
+/* Two sections (little- then big-endian), mixed link types, tsresol 10^-9 and 2^-10, an SPB and
+ * unknown blocks that must be skipped. */
+static tbuf build_pcapng(void)
+{
+    tbuf b = {0};
+    png_shb(&b, false);
+    png_idb(&b, ESIM_LINKTYPE_ETHERNET, -1);
+    png_idb(&b, ESIM_LINKTYPE_USB_LINUX_MMAPPED, 9);
+    size_t at = png_begin(&b, 0x00000BAD); /* custom/unknown block */
+    tb_u32(&b, 0xDEADBEEF);
+    png_end(&b, at);
+    png_epb(&b, 0, 1700000000ULL * 1000000 + 250000, p1, sizeof p1);
+    png_epb(&b, 1, 1700000002ULL * 1000000000 + 7, p2, sizeof p2);
+    png_spb(&b, p1, sizeof p1);
+    png_shb(&b, true);
+    png_idb(&b, ESIM_LINKTYPE_USBPCAP, 0x80 | 10);
+    at = png_begin(&b, 5); /* interface statistics: skipped */
+    tb_u32(&b, 0); tb_u32(&b, 0); tb_u32(&b, 0);
+    png_end(&b, at);
+    png_epb(&b, 0, (1700000003ULL << 10) | 512, p2, sizeof p2);
+    return b;
+}
+
+static void check_pcapng(esim_capture *c)
+{
+    esim_error err = {{0}};
+    esim_packet pk;
+    assert_int_equal(esim_capture_get_format(c), ESIM_CAPTURE_PCAPNG);
+    assert_int_equal(esim_capture_next(c, &pk, &err), 1);
+    assert_int_equal(pk.frame, 1);
+    assert_int_equal(pk.iface, 0);
+    assert_int_equal(pk.linktype, ESIM_LINKTYPE_ETHERNET);
+    assert_int_equal(pk.ts_sec, 1700000000);
+    assert_int_equal(pk.ts_nsec, 250000000);
+    assert_memory_equal(pk.data, p1, sizeof p1);
+    assert_int_equal(esim_capture_next(c, &pk, &err), 1);
+    assert_int_equal(pk.frame, 2);
+    assert_int_equal(pk.iface, 1);
+    assert_int_equal(pk.linktype, ESIM_LINKTYPE_USB_LINUX_MMAPPED);
+    assert_int_equal(pk.ts_sec, 1700000002);
+    assert_int_equal(pk.ts_nsec, 7);
+    assert_int_equal(pk.caplen, sizeof p2);
+    assert_int_equal(esim_capture_next(c, &pk, &err), 1);
+    assert_int_equal(pk.frame, 3); /* SPB: interface 0, no timestamp */
+    assert_int_equal(pk.linktype, ESIM_LINKTYPE_ETHERNET);
+    assert_int_equal(pk.caplen, sizeof p1);
+    assert_int_equal(esim_capture_next(c, &pk, &err), 1);
+    assert_int_equal(pk.frame, 4); /* second, big-endian section */
+    assert_int_equal(pk.iface, 0);
+    assert_int_equal(pk.linktype, ESIM_LINKTYPE_USBPCAP);
+    assert_int_equal(pk.ts_sec, 1700000003);
+    assert_int_equal(pk.ts_nsec, 500000000);
+    assert_memory_equal(pk.data, p2, sizeof p2);
+    assert_int_equal(esim_capture_next(c, &pk, &err), 0);
+}
+
+static void pcapng_sections_mixed_links(void **state)
+{
+    (void)state;
+    tbuf b = build_pcapng();
+    esim_error err = {{0}};
+    esim_capture *c = esim_capture_open_mem(b.p, b.n, &err);
+    assert_non_null(c);
+    check_pcapng(c);
+    esim_capture_close(c);
+    free(b.p);
+}
+
+static void file_plain_and_gzip(void **state)
+{
+    (void)state;
+    tbuf b = build_pcapng();
+    char path[] = "/tmp/esim-test-capture-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    for (int gz = 0; gz < 2; gz++) {
+        gzFile g = gzopen(path, gz ? "wb" : "wbT"); /* T = no compression */
+        assert_non_null(g);
+        assert_int_equal(gzwrite(g, b.p, (unsigned)b.n), (int)b.n);
+        gzclose(g);
+        esim_error err = {{0}};
+        esim_capture *c = esim_capture_open(path, &err);
+        assert_non_null(c);
+        check_pcapng(c);
+        esim_capture_close(c);
+    }
+    unlink(path);
+    free(b.p);
+    esim_error err = {{0}};
+    assert_null(esim_capture_open("/nonexistent/x.pcap", &err));
+    assert_non_null(strstr(err.msg, "/nonexistent/x.pcap"));
+}
+
+static void expect_bad(const tbuf *b, const char *what)
+{
+    esim_error err = {{0}};
+    esim_capture *c = esim_capture_open_mem(b->p, b->n, &err);
+    if (c) {
+        esim_packet pk;
+        int r;
+        while ((r = esim_capture_next(c, &pk, &err)) == 1)
+            ;
+        assert_int_equal(r, -1);
+        esim_capture_close(c);
+    }
+    if (!strstr(err.msg, what))
+        fail_msg("expected '%s' in '%s'", what, err.msg);
+}
+
+static void malformed_inputs(void **state)
+{
+    (void)state;
+    tbuf b = {0};
+    tb_put(&b, "hello world!", 12);
+    expect_bad(&b, "not a pcap");
+    b.n = 0;
+    expect_bad(&b, "empty");
+
+    b.n = 0; /* absurd pcap captured length */
+    pcap_start(&b, false, false, 1);
+    tb_u32(&b, 0); tb_u32(&b, 0); tb_u32(&b, 0x7FFFFFFF); tb_u32(&b, 0x7FFFFFFF);
+    expect_bad(&b, "limit");
+
+    b.n = 0; /* truncated packet */
+    pcap_start(&b, true, false, 1);
+    pcap_rec(&b, 0, 0, p1, sizeof p1);
+    b.n -= 2;
+    expect_bad(&b, "truncated");
+
+    b.n = 0; /* absurd pcapng block length */
+    png_shb(&b, false);
+    png_idb(&b, 1, -1);
+    tb_u32(&b, 6); tb_u32(&b, 0xFFFFFFF0);
+    expect_bad(&b, "limit");
+
+    b.n = 0; /* block length not a multiple of 4 */
+    png_shb(&b, false);
+    tb_u32(&b, 6); tb_u32(&b, 13);
+    expect_bad(&b, "bad length");
+
+    b.n = 0; /* EPB naming an interface that was never described */
+    png_shb(&b, true);
+    png_idb(&b, 1, -1);
+    png_epb(&b, 3, 0, p1, sizeof p1);
+    expect_bad(&b, "interface 3");
+
+    b.n = 0; /* EPB captured length beyond its block */
+    png_shb(&b, false);
+    png_idb(&b, 1, -1);
+    size_t at = b.n;
+    png_epb(&b, 0, 0, p1, sizeof p1);
+    tb_set_u32(&b, at + 20, 400);
+    expect_bad(&b, "overruns");
+
+    b.n = 0; /* trailing length mismatch */
+    png_shb(&b, false);
+    png_idb(&b, 1, -1);
+    b.p[b.n - 1] = 0x77;
+    expect_bad(&b, "trailing length");
+    free(b.p);
+}
+
+/* ---- netdecode ---- */
+
+static void net_eth_vlan_ipv4_udp(void **state)
+{
+    (void)state;
+    /* Ethernet, 802.1Q VLAN 42, IPv4 with 4 bytes of options, UDP 4729, 3 bytes + 2 padding */
+    uint8_t pkt[] = {
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x81, 0x00, 0x00, 0x2A, 0x08, 0x00,
+        0x46, 0, 0, 35, 0, 1, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 1, 1, 1, 0,
+        0x30, 0x39, 0x12, 0x79, 0, 11, 0, 0, 0xDE, 0xAD, 0xBF, 0, 0};
+    esim_net n;
+    esim_error err = {{0}};
+    assert_int_equal(esim_net_decode(ESIM_LINKTYPE_ETHERNET, pkt, sizeof pkt, &n, &err), 0);
+    assert_int_equal(n.vlan, 42);
+    assert_int_equal(n.ip_version, 4);
+    assert_true(n.l4);
+    assert_int_equal(n.proto, ESIM_IPPROTO_UDP);
+    assert_int_equal(n.sport, 12345);
+    assert_int_equal(n.dport, 4729);
+    assert_int_equal(n.payload_len, 3);
+    assert_int_equal(n.payload[0], 0xDE);
+    char a[64];
+    assert_string_equal(esim_net_addr_str(4, n.dst, a, sizeof a), "10.0.0.2");
+    /* same packet as a fragment (MF set): transport not decoded */
+    pkt[24] = 0x20;
+    assert_int_equal(esim_net_decode(ESIM_LINKTYPE_ETHERNET, pkt, sizeof pkt, &n, &err), 0);
+    assert_true(n.fragment);
+    assert_false(n.l4);
+    /* truncated inside the UDP header */
+    assert_int_equal(esim_net_decode(ESIM_LINKTYPE_ETHERNET, pkt, 44, &n, &err), 0);
+    pkt[24] = 0x40;
+    assert_int_equal(esim_net_decode(ESIM_LINKTYPE_ETHERNET, pkt, 44, &n, &err), -1);
+    assert_non_null(strstr(err.msg, "UDP"));
+    assert_int_equal(esim_net_decode(ESIM_LINKTYPE_ETHERNET, pkt, 10, &n, &err), -1);
+    assert_int_equal(esim_net_decode(ESIM_LINKTYPE_USB_LINUX, pkt, 10, &n, &err), -1);
+}
+
+static void net_cooked_and_raw_ipv6_tcp(void **state)
+{
+    (void)state;
+    /* IPv6 with a hop-by-hop header (8 bytes) then TCP (24-byte header: 4 bytes of options) */
+    uint8_t ip6[40 + 8 + 24 + 4] = {0x60, 0, 0, 0, 0, 36, 0 /* next: hop-by-hop */, 64};
+    ip6[8 + 15] = 1;  /* src ::1 */
+    ip6[24 + 15] = 2; /* dst ::2 */
+    uint8_t *h = ip6 + 40;
+    h[0] = 6; /* next: TCP */
+    uint8_t *t = h + 8;
+    t[0] = 0x01; t[1] = 0xBB; t[2] = 0xC0; t[3] = 0x00;
+    t[4] = 0, t[5] = 0, t[6] = 0x10, t[7] = 0x00;  /* seq 4096 */
+    t[11] = 9;                                     /* ack 9 */
+    t[12] = 0x60;                                  /* 24-byte header */
+    t[13] = ESIM_TCP_PSH | ESIM_TCP_ACK;
+    memcpy(t + 24, "GET ", 4);
+    esim_net n;
+    esim_error err = {{0}};
+    assert_int_equal(esim_net_decode(ESIM_LINKTYPE_RAW, ip6, sizeof ip6, &n, &err), 0);
+    assert_int_equal(n.ip_version, 6);
+    assert_int_equal(n.proto, ESIM_IPPROTO_TCP);
+    assert_int_equal(n.sport, 443);
+    assert_int_equal(n.seq, 4096);
+    assert_int_equal(n.ack, 9);
+    assert_int_equal(n.tcp_flags, ESIM_TCP_PSH | ESIM_TCP_ACK);
+    assert_int_equal(n.payload_len, 4);
+    assert_memory_equal(n.payload, "GET ", 4);
+    char a[64];
+    assert_string_equal(esim_net_addr_str(6, n.src, a, sizeof a), "::1");
+
+    /* the same behind SLL (16 bytes, protocol last) and SLL2 (20 bytes, protocol first) */
+    uint8_t sll[16 + sizeof ip6] = {0};
+    sll[14] = 0x86, sll[15] = 0xDD;
+    memcpy(sll + 16, ip6, sizeof ip6);
+    assert_int_equal(esim_net_decode(ESIM_LINKTYPE_LINUX_SLL, sll, sizeof sll, &n, &err), 0);
+    assert_int_equal(n.payload_len, 4);
+    uint8_t sll2[20 + sizeof ip6] = {0x86, 0xDD};
+    memcpy(sll2 + 20, ip6, sizeof ip6);
+    assert_int_equal(esim_net_decode(ESIM_LINKTYPE_LINUX_SLL2, sll2, sizeof sll2, &n, &err), 0);
+    assert_int_equal(n.dport, 0xC000);
+    /* bad TCP data offset */
+    t[12] = 0x20;
+    assert_int_equal(esim_net_decode(ESIM_LINKTYPE_RAW, ip6, sizeof ip6, &n, &err), -1);
+    assert_non_null(strstr(err.msg, "TCP"));
+    /* extension header overrunning the payload */
+    h[1] = 200;
+    assert_int_equal(esim_net_decode(ESIM_LINKTYPE_RAW, ip6, sizeof ip6, &n, &err), -1);
+}
+
+/* The real SIMtrace capture: 957 frames, all Ethernet/IPv4/UDP to port 4729. Figures from
+ * `capinfos` and `tshark -T fields -e frame.time_epoch` (first 1689929999.922593878, last
+ * 1689930281.040183596); the UDP count from `tshark -Y 'udp.dstport==4729' | wc -l`. */
+static void real_simtrace_capture(void **state)
+{
+    (void)state;
+    const char *path = tu_shared_path("data/traces/simtrace-gsmtap-uicc.pcapng");
+    if (!path)
+        skip();
+    esim_error err = {{0}};
+    esim_capture *c = esim_capture_open(path, &err);
+    assert_non_null(c);
+    esim_packet pk, last = {0};
+    int r;
+    unsigned n = 0, udp4729 = 0;
+    while ((r = esim_capture_next(c, &pk, &err)) == 1) {
+        if (++n == 1) {
+            assert_int_equal(pk.ts_sec, 1689929999);
+            assert_int_equal(pk.ts_nsec, 922593878);
+        }
+        assert_int_equal(pk.linktype, ESIM_LINKTYPE_ETHERNET);
+        esim_net net;
+        assert_int_equal(esim_net_decode(pk.linktype, pk.data, pk.caplen, &net, &err), 0);
+        if (net.l4 && net.proto == ESIM_IPPROTO_UDP && net.dport == 4729)
+            udp4729++;
+        last = pk;
+    }
+    assert_int_equal(r, 0);
+    assert_int_equal(n, 957);
+    assert_int_equal(udp4729, 957);
+    assert_int_equal(last.frame, 957);
+    assert_int_equal(last.ts_sec, 1689930281);
+    assert_int_equal(last.ts_nsec, 40183596);
+    esim_capture_close(c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pcap_both_orders),
+        cmocka_unit_test(pcapng_sections_mixed_links),
+        cmocka_unit_test(file_plain_and_gzip),
+        cmocka_unit_test(malformed_inputs),
+        cmocka_unit_test(net_eth_vlan_ipv4_udp),
+        cmocka_unit_test(net_cooked_and_raw_ipv6_tcp),
+        cmocka_unit_test(real_simtrace_capture),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
