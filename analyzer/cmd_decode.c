@@ -6,12 +6,55 @@
 #include "commands.h"
 #include "esim/asn1_decode.h"
 #include "esim/asn1_tree.h"
+#include "esim/es9p_json.h"
 #include "esim/input.h"
 
 static void print_type_name(const char *name, void *ctx)
 {
     (void)ctx;
     printf("%s\n", name);
+}
+
+/* An ES9+/ES11 JSON binding body (SGP.22 §6.5): prints it with every base64 ASN.1 field decoded.
+ * Returns 1 when the file was such a body (rc set), 0 when it is not JSON. */
+static int decode_json_body(const char *path, gboolean json, const esim_tree_opts *opts, int *rc)
+{
+    gchar *text = NULL;
+    gsize n = 0;
+    GError *gerr = NULL;
+    if (!strcmp(path, "-"))
+        return 0; /* stdin cannot be read twice: JSON there needs no detection (see --in) */
+    if (!g_file_get_contents(path, &text, &n, &gerr)) {
+        g_clear_error(&gerr);
+        return 0;
+    }
+    size_t i = 0;
+    while (i < n && g_ascii_isspace(text[i]))
+        i++;
+    if (i == n || text[i] != '{') {
+        g_free(text);
+        return 0;
+    }
+    esim_error err = {{0}};
+    json_object *body = esim_es9p_json_parse(text + i, n - i, &err);
+    g_free(text);
+    if (!body) {
+        fprintf(stderr, "esimscope decode: %s: %s\n", path, err.msg);
+        *rc = ESIM_EXIT_USAGE;
+        return 1;
+    }
+    if (json) {
+        json_object *a = esim_es9p_json_annotate(body, opts);
+        puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY |
+                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(a);
+    } else {
+        printf("ES9+/ES11 JSON body\n");
+        esim_es9p_json_print(stdout, body, 1, opts);
+    }
+    json_object_put(body);
+    *rc = ESIM_EXIT_OK;
+    return 1;
 }
 
 int esim_cmd_decode(int argc, char **argv)
@@ -63,12 +106,14 @@ int esim_cmd_decode(int argc, char **argv)
         goto out;
     }
     esim_error err = {{0}};
+    esim_tree_opts opts = {.show_keys = show_keys, .full_hex = full};
+    if (!td && fmt == ESIM_IN_AUTO && decode_json_body(argv[1], json, &opts, &rc))
+        goto out;
     if (esim_input_load(argv[1], fmt, &data, &len, NULL, &err) != 0) {
         fprintf(stderr, "esimscope decode: %s\n", err.msg);
         goto out;
     }
 
-    esim_tree_opts opts = {.show_keys = show_keys, .full_hex = full};
     json_object *all = json_object_new_array();
     size_t off = 0;
     int count = 0;
