@@ -328,12 +328,13 @@ static void process(esim_apdu_ctx *c)
     complete(c, x);
 }
 
-static void start(esim_apdu_ctx *c, uint64_t frame, int64_t sec, uint32_t nsec,
-                  const uint8_t hdr[4], const uint8_t *data, size_t dlen, const uint8_t *rsp,
+static void start(esim_apdu_ctx *c, uint64_t frame, uint64_t frame_rsp, int64_t sec,
+                  uint32_t nsec, const uint8_t hdr[4], const uint8_t *data, size_t dlen, const uint8_t *rsp,
                   size_t rlen)
 {
     exchange *x = &c->cur;
-    x->frame_first = x->frame_last = frame;
+    x->frame_first = frame;
+    x->frame_last = frame_rsp;
     x->sec = sec;
     x->nsec = nsec;
     x->cla = hdr[0];
@@ -353,8 +354,9 @@ static void start(esim_apdu_ctx *c, uint64_t frame, int64_t sec, uint32_t nsec,
     process(c);
 }
 
-void esim_apdu_feed(esim_apdu_ctx *c, uint64_t frame, int64_t sec, uint32_t nsec,
-                    const uint8_t *cmd, size_t cmd_len, const uint8_t *rsp, size_t rsp_len)
+void esim_apdu_feed(esim_apdu_ctx *c, uint64_t frame, uint64_t frame_rsp, int64_t sec,
+                    uint32_t nsec, const uint8_t *cmd, size_t cmd_len, const uint8_t *rsp,
+                    size_t rsp_len)
 {
     if (cmd_len < 4 || rsp_len < 2) {
         finding(c, frame, sec, nsec, 0, "%s too short (%zu bytes)",
@@ -386,7 +388,7 @@ void esim_apdu_feed(esim_apdu_ctx *c, uint64_t frame, int64_t sec, uint32_t nsec
         data = b; /* keep the bytes: better something than nothing */
         dlen = body;
     }
-    start(c, frame, sec, nsec, cmd, data, dlen, rsp, rsp_len);
+    start(c, frame, frame_rsp, sec, nsec, cmd, data, dlen, rsp, rsp_len);
 }
 
 size_t esim_apdu_t0_split(const uint8_t *msg, size_t len)
@@ -406,7 +408,7 @@ int esim_apdu_feed_t0(esim_apdu_ctx *c, uint64_t frame, int64_t sec, uint32_t ns
         return esim_error_set(err, "frame %llu: T=0 exchange of %zu bytes is shorter than header "
                               "+ status word", (unsigned long long)frame, len);
     size_t n = esim_apdu_t0_split(msg, len);
-    start(c, frame, sec, nsec, msg, msg + 5, n - 5, msg + n, len - n);
+    start(c, frame, frame, sec, nsec, msg, msg + 5, n - 5, msg + n, len - n);
     return 0;
 }
 

@@ -87,7 +87,8 @@ static int split_part(esim_gsmtap_sim *s, uint64_t frame, const esim_gsmtap *g, 
     *have += n;
     if (g->sub_type == ESIM_GSMTAP_SIM_TPDU_SW) {
         s->have_hdr = false;
-        esim_apdu_feed(s->apdu, s->frame, s->sec, s->nsec, s->cmd, s->cmd_len, s->rsp, s->rsp_len);
+        esim_apdu_feed(s->apdu, s->frame, frame, s->sec, s->nsec, s->cmd, s->cmd_len, s->rsp,
+                       s->rsp_len);
     }
     return 0;
 }

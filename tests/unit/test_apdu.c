@@ -174,7 +174,8 @@ static void store_data_chaining(void **state)
     /* a single-block command sent as a full APDU (case 4, e.g. through a T=1 reader) */
     uint8_t cmd[] = {0x80, 0xE2, 0x91, 0x00, 0x03, 0xBF, 0x3E, 0x00, 0x00};
     uint8_t rsp[] = {0xBF, 0x3E, 0x03, 0x5A, 0x01, 0x89, 0x90, 0x00};
-    esim_apdu_feed(c, ++frame, 0, 0, cmd, sizeof cmd, rsp, sizeof rsp);
+    ++frame;
+    esim_apdu_feed(c, frame, frame, 0, 0, cmd, sizeof cmd, rsp, sizeof rsp);
     /* intermediate block rejected */
     t0(c, "80E2110001BF" "6A80");
     /* unfinished chain at the end */
@@ -259,9 +260,9 @@ static void tables_and_split(void **state)
     esim_error err = {{0}};
     assert_int_equal(esim_apdu_feed_t0(c, 1, 0, 0, ub, 6, &err), -1);
     assert_non_null(strstr(err.msg, "shorter"));
-    esim_apdu_feed(c, 2, 0, 0, ub, 3, ub, 2);
+    esim_apdu_feed(c, 2, 2, 0, 0, ub, 3, ub, 2);
     uint8_t bad[] = {0x00, 0xA4, 0x04, 0x00, 0x05, 0x01};
-    esim_apdu_feed(c, 3, 0, 0, bad, sizeof bad, rb + 7, 2);
+    esim_apdu_feed(c, 3, 3, 0, 0, bad, sizeof bad, rb + 7, 2);
     assert_int_equal(l.count[ESIM_APDU_EV_FINDING], 2);
     assert_int_equal(l.count[ESIM_APDU_EV_APDU], 1);
     esim_apdu_free(c);
@@ -308,6 +309,7 @@ static void gsmtap_variants(void **state)
     assert_int_equal(l.count[ESIM_APDU_EV_APDU], 2);
     assert_int_equal(l.r[0].cmd_len, 2);
     assert_int_equal(l.r[0].f1, 2);
+    assert_int_equal(l.r[0].f2, 4); /* header to status word */
     assert_int_equal(l.r[1].rsp_len, 2);
     assert_int_equal(l.r[1].rsp[1], 0xBB);
     esim_gsmtap_sim_free(s);

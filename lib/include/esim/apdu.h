@@ -52,10 +52,12 @@ typedef struct esim_apdu_ctx esim_apdu_ctx;
 esim_apdu_ctx *esim_apdu_new(esim_apdu_cb cb, void *user);
 void esim_apdu_free(esim_apdu_ctx *c);
 
-/* A full command APDU (ISO 7816-3 cases 1-4, short or extended) and the response data + SW1 SW2
- * (rsp_len >= 2). Malformed input becomes a finding, never a failure. */
-void esim_apdu_feed(esim_apdu_ctx *c, uint64_t frame, int64_t sec, uint32_t nsec,
-                    const uint8_t *cmd, size_t cmd_len, const uint8_t *rsp, size_t rsp_len);
+/* A full command APDU (ISO 7816-3 cases 1-4, short or extended) seen in frame (at sec/nsec) and
+ * the response data + SW1 SW2 (rsp_len >= 2) seen in frame_rsp. Malformed input becomes a
+ * finding, never a failure. */
+void esim_apdu_feed(esim_apdu_ctx *c, uint64_t frame, uint64_t frame_rsp, int64_t sec,
+                    uint32_t nsec, const uint8_t *cmd, size_t cmd_len, const uint8_t *rsp,
+                    size_t rsp_len);
 /* A T=0 exchange seen on the wire as one message: 5-byte header, the data bytes, SW1 SW2 (as
  * SIMtrace sends it in GSMTAP-SIM). Which data bytes were command data depends on the
  * instruction (see esim_apdu_t0_split). Returns -1 when too short to hold header + SW. */

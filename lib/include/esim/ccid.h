@@ -1,0 +1,50 @@
+/* Smart-card readers on USB: the capture headers of Linux usbmon (LINKTYPE_USB_LINUX 189, 48
+ * bytes; LINKTYPE_USB_LINUX_MMAPPED 220, 64 bytes) and Windows USBPcap (LINKTYPE_USBPCAP 249,
+ * variable header), then USB CCID (rev 1.1) bulk messages: PC_to_RDR_XfrBlock /
+ * RDR_to_PC_DataBlock paired by bSeq, PC_to_RDR_IccPowerOn (ATR), SetParameters (protocol), and
+ * below them T=0 TPDUs, short/extended APDUs or ISO 7816-3 T=1 blocks (I-block chaining, R- and
+ * S-blocks), delivered as command/response pairs to an APDU context. */
+#ifndef ESIM_CCID_H
+#define ESIM_CCID_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "esim/apdu.h"
+#include "esim/error.h"
+
+enum { ESIM_USB_XFER_ISO = 0, ESIM_USB_XFER_INTERRUPT = 1, ESIM_USB_XFER_CONTROL = 2,
+       ESIM_USB_XFER_BULK = 3 };
+
+typedef struct esim_usb_packet {
+    uint8_t xfer_type;    /* ESIM_USB_XFER_* */
+    uint8_t endpoint;     /* with the direction bit 0x80 = IN (device to host) */
+    bool completion;      /* URB completion (usbmon 'C', USBPcap PDO-to-FDO) vs submission */
+    uint16_t bus, device;
+    int32_t status;
+    const uint8_t *data;  /* transfer data captured in this packet */
+    size_t len;
+} esim_usb_packet;
+
+/* Decodes a usbmon or USBPcap packet header. */
+int esim_usb_decode(uint32_t linktype, const uint8_t *p, size_t len, esim_usb_packet *out,
+                    esim_error *err);
+/* True when the packet carries bulk data that travelled: OUT data at submission, IN data at
+ * completion (both in usbmon and USBPcap). *to_device tells the direction. */
+bool esim_usb_bulk_payload(const esim_usb_packet *u, bool *to_device);
+
+/* True when the bytes look like one CCID message of a known type whose dwLength matches. */
+bool esim_ccid_looks_like(const uint8_t *d, size_t n, bool to_device);
+
+/* CCID + T=1 state of one reader (one USB device): pairing by bSeq per slot, T=1 chains. */
+typedef struct esim_ccid esim_ccid;
+esim_ccid *esim_ccid_new(esim_apdu_ctx *apdu);
+void esim_ccid_free(esim_ccid *c);
+/* One bulk transfer's data (a CCID message, or a part of one). Returns -1 with err for a
+ * malformed message; the reader stays usable. */
+int esim_ccid_feed(esim_ccid *c, uint64_t frame, int64_t sec, uint32_t nsec, bool to_device,
+                   const uint8_t *d, size_t n, esim_error *err);
+
+/* True when a block has the shape of an ISO 7816-3 T=1 block (prologue NAD PCB LEN, INF of LEN
+ * bytes, LRC that checks, or a 2-byte CRC). */
+bool esim_t1_looks_like(const uint8_t *d, size_t n);
+#endif
