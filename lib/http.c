@@ -474,11 +474,14 @@ void esim_http_end(esim_http *h, int dir, uint64_t frame)
     reset(s, S_START);
 }
 
+/* Marks a flow whose first bytes were not HTTP. */
+static char not_http;
+
 void esim_http_on_tcp(const esim_tcp_event *ev, esim_http_cb cb, void *user)
 {
     esim_http *h = *ev->flow_user;
     if (ev->type == ESIM_TCP_EV_CLOSE) {
-        if (h) {
+        if (h && h != (esim_http *)&not_http) {
             for (int d = 0; d < 2; d++)
                 if (h->h[d].st == S_BODY_EOF)
                     esim_http_end(h, d, ev->frame);
@@ -487,9 +490,16 @@ void esim_http_on_tcp(const esim_tcp_event *ev, esim_http_cb cb, void *user)
         *ev->flow_user = NULL;
         return;
     }
+    if (h == (esim_http *)&not_http)
+        return;
     if (!h) {
         if (ev->type != ESIM_TCP_EV_DATA)
             return;
+        /* only streams that start like HTTP/1.x (TLS and other protocols are left alone) */
+        if (!method_start(ev->data, ev->len)) {
+            *ev->flow_user = &not_http;
+            return;
+        }
         h = *ev->flow_user = esim_http_new(ev->flow_id, cb, user);
         if (!h)
             return;

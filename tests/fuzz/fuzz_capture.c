@@ -1,17 +1,28 @@
-/* Fuzzes the capture reader and everything a capture feeds: link/IP/UDP/TCP decoding, GSMTAP-SIM,
- * usbmon/USBPcap + CCID + T=1, TCP reassembly and HTTP, down to APDU events. */
+/* Fuzzes the capture reader and the whole pipeline behind it: link/IP/UDP/TCP decoding,
+ * GSMTAP-SIM, usbmon/USBPcap + CCID + T=1, TCP reassembly and HTTP, down to APDU events. */
 #include <stdint.h>
-#include "esim/apdu.h"
-#include "esim/capture.h"
-#include "esim/ccid.h"
-#include "esim/gsmtap.h"
-#include "esim/http.h"
-#include "esim/netdecode.h"
-#include "esim/tcp_reasm.h"
+#include <string.h>
+#include "esim/capture_pipe.h"
 
-static void on_apdu(const esim_apdu_event *ev, void *user) { (void)ev; (void)user; }
-static void on_http(const esim_http_event *ev, void *user) { (void)ev; (void)user; }
-static void on_tcp(const esim_tcp_event *ev, void *user) { esim_http_on_tcp(ev, on_http, user); }
+static size_t sink;
+
+static void on_apdu(const esim_apdu_event *ev, const esim_card_info *card, void *user)
+{
+    (void)card;
+    (void)user;
+    for (size_t i = 0; i < ev->cmd_len; i++)
+        sink += ev->cmd_data[i];
+    for (size_t i = 0; i < ev->rsp_len; i++)
+        sink += ev->rsp_data[i];
+    sink += ev->text ? strlen(ev->text) : 0;
+}
+
+static void on_http(const esim_http_event *ev, void *user)
+{
+    (void)user;
+    for (size_t i = 0; i < ev->body_len; i++)
+        sink += ev->body[i];
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -19,35 +30,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     esim_capture *c = esim_capture_open_mem(data, size, &err);
     if (!c)
         return 0;
-    esim_apdu_ctx *apdu = esim_apdu_new(on_apdu, NULL);
-    esim_gsmtap_sim *sim = esim_gsmtap_sim_new(apdu);
-    esim_ccid *ccid = esim_ccid_new(apdu);
-    esim_tcp_limits lim = esim_tcp_default_limits;
-    lim.max_flows = 8;
-    lim.max_ooo_segments = 16;
-    esim_tcp_reasm *tcp = esim_tcp_new(on_tcp, NULL, &lim);
+    esim_pipe_handlers h = {.apdu = on_apdu, .http = on_http};
+    esim_pipe *p = esim_pipe_new(&h);
     esim_packet pk;
-    for (int i = 0; i < 10000 && esim_capture_next(c, &pk, &err) == 1; i++) {
-        esim_usb_packet u;
-        bool to_dev;
-        if (esim_usb_decode(pk.linktype, pk.data, pk.caplen, &u, &err) == 0) {
-            if (esim_usb_bulk_payload(&u, &to_dev))
-                esim_ccid_feed(ccid, pk.frame, pk.ts_sec, pk.ts_nsec, to_dev, u.data, u.len, &err);
-            continue;
-        }
-        esim_net n;
-        if (esim_net_decode(pk.linktype, pk.data, pk.caplen, &n, &err) < 0 || !n.l4)
-            continue;
-        esim_gsmtap g;
-        if (n.proto == ESIM_IPPROTO_UDP && esim_gsmtap_parse(n.payload, n.payload_len, &g, &err) == 0)
-            esim_gsmtap_sim_feed(sim, pk.frame, pk.ts_sec, pk.ts_nsec, &g, &err);
-        esim_tcp_feed(tcp, pk.frame, pk.ts_sec, pk.ts_nsec, &n);
-    }
-    esim_apdu_flush(apdu);
-    esim_tcp_free(tcp);
-    esim_ccid_free(ccid);
-    esim_gsmtap_sim_free(sim);
-    esim_apdu_free(apdu);
+    for (int i = 0; i < 10000 && esim_capture_next(c, &pk, &err) == 1; i++)
+        esim_pipe_packet(p, &pk);
+    esim_pipe_finish(p);
+    esim_pipe_free(p);
     esim_capture_close(c);
     return 0;
 }

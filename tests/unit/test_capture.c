@@ -136,6 +136,13 @@ static void file_plain_and_gzip(void **state)
         check_pcapng(c);
         esim_capture_close(c);
     }
+    /* "-" reads standard input (here the gzip file) */
+    assert_non_null(freopen(path, "rb", stdin));
+    esim_error serr = {{0}};
+    esim_capture *sc = esim_capture_open("-", &serr);
+    assert_non_null(sc);
+    check_pcapng(sc);
+    esim_capture_close(sc);
     unlink(path);
     free(b.p);
     esim_error err = {{0}};

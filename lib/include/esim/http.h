@@ -51,6 +51,7 @@ void esim_http_gap(esim_http *h, int dir, uint64_t bytes, uint64_t frame);
 void esim_http_end(esim_http *h, int dir, uint64_t frame);
 
 /* Glue for esim_tcp_reasm: keeps one esim_http per flow in ev->flow_user and frees it on
- * CLOSE. Use as (or call from) the TCP callback. */
+ * CLOSE. A flow whose first data does not start like an HTTP/1.x message (e.g. TLS) is ignored.
+ * Use as (or call from) the TCP callback. */
 void esim_http_on_tcp(const esim_tcp_event *ev, esim_http_cb cb, void *user);
 #endif

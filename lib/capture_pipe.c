@@ -1,0 +1,240 @@
+/* Capture pipeline (see capture_pipe.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "esim/capture_pipe.h"
+#include "esim/ccid.h"
+#include "esim/gsmtap.h"
+#include "esim/netdecode.h"
+#include "esim/tcp_reasm.h"
+
+typedef struct card {
+    esim_pipe *pipe;
+    esim_card_info info;
+    uint8_t key[18];           /* GSMTAP: address + port; USB: bus, device */
+    esim_apdu_ctx *apdu;
+    esim_gsmtap_sim *sim;
+    esim_ccid *ccid;
+} card;
+
+struct esim_pipe {
+    esim_pipe_handlers h;
+    esim_pipe_stats st;
+    card cards[ESIM_PIPE_MAX_CARDS];
+    esim_tcp_reasm *tcp;
+    bool full_warned;
+};
+
+static void on_apdu(const esim_apdu_event *ev, void *user)
+{
+    card *c = user;
+    if (c->pipe->h.apdu)
+        c->pipe->h.apdu(ev, &c->info, c->pipe->h.user);
+}
+
+static void on_http(const esim_http_event *ev, void *user)
+{
+    esim_pipe *p = user;
+    if (p->h.http)
+        p->h.http(ev, p->h.user);
+}
+
+static void on_tcp(const esim_tcp_event *ev, void *user)
+{
+    esim_http_on_tcp(ev, on_http, user);
+}
+
+static void warn(esim_pipe *p, uint64_t frame, const char *msg)
+{
+    p->st.warnings++;
+    if (p->h.warning)
+        p->h.warning(frame, msg, p->h.user);
+}
+
+esim_pipe *esim_pipe_new(const esim_pipe_handlers *h)
+{
+    esim_pipe *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->h = *h;
+    p->tcp = esim_tcp_new(on_tcp, p, NULL);
+    if (!p->tcp) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* The card for a key, created on first use; NULL when the table is full. */
+static card *find_card(esim_pipe *p, esim_card_kind kind, const uint8_t key[18], uint64_t frame,
+                       const char *name)
+{
+    for (unsigned i = 0; i < p->st.cards; i++)
+        if (p->cards[i].info.kind == kind && !memcmp(p->cards[i].key, key, 18))
+            return &p->cards[i];
+    if (p->st.cards == ESIM_PIPE_MAX_CARDS) {
+        if (!p->full_warned)
+            warn(p, frame, "more than 32 cards in the capture: the others are ignored");
+        p->full_warned = true;
+        return NULL;
+    }
+    card *c = &p->cards[p->st.cards];
+    memset(c, 0, sizeof *c);
+    c->pipe = p;
+    c->info.index = p->st.cards;
+    c->info.kind = kind;
+    snprintf(c->info.name, sizeof c->info.name, "%s", name);
+    memcpy(c->key, key, 18);
+    c->apdu = esim_apdu_new(on_apdu, c);
+    if (c->apdu)
+        c->sim = kind == ESIM_CARD_GSMTAP ? esim_gsmtap_sim_new(c->apdu) : NULL;
+    if (c->apdu)
+        c->ccid = kind == ESIM_CARD_USB ? esim_ccid_new(c->apdu) : NULL;
+    if (!c->apdu || (!c->sim && !c->ccid)) {
+        esim_gsmtap_sim_free(c->sim);
+        esim_apdu_free(c->apdu);
+        return NULL;
+    }
+    p->st.cards++;
+    return c;
+}
+
+static void usb_packet(esim_pipe *p, const esim_packet *pk)
+{
+    esim_usb_packet u;
+    esim_error err;
+    bool to_dev;
+    if (esim_usb_decode(pk->linktype, pk->data, pk->caplen, &u, &err) < 0) {
+        warn(p, pk->frame, err.msg);
+        return;
+    }
+    if (!esim_usb_bulk_payload(&u, &to_dev)) {
+        p->st.other++;
+        return;
+    }
+    uint8_t key[18] = {(uint8_t)u.bus, (uint8_t)(u.bus >> 8), (uint8_t)u.device,
+                       (uint8_t)(u.device >> 8)};
+    card *c = NULL;
+    for (unsigned i = 0; i < p->st.cards && !c; i++)
+        if (p->cards[i].info.kind == ESIM_CARD_USB && !memcmp(p->cards[i].key, key, 18))
+            c = &p->cards[i];
+    /* a USB device becomes a card reader with its first CCID command */
+    if (!c) {
+        if (!to_dev || !esim_ccid_looks_like(u.data, u.len, true)) {
+            p->st.other++;
+            return;
+        }
+        char name[64];
+        snprintf(name, sizeof name, "usb %u.%u", u.bus, u.device);
+        c = find_card(p, ESIM_CARD_USB, key, pk->frame, name);
+        if (!c)
+            return;
+    }
+    p->st.ccid++;
+    if (esim_ccid_feed(c->ccid, pk->frame, pk->ts_sec, pk->ts_nsec, to_dev, u.data, u.len, &err) < 0)
+        warn(p, pk->frame, err.msg);
+}
+
+static void gsmtap_packet(esim_pipe *p, const esim_packet *pk, const esim_net *n)
+{
+    esim_gsmtap g;
+    esim_error err;
+    if (esim_gsmtap_parse(n->payload, n->payload_len, &g, &err) < 0) {
+        warn(p, pk->frame, err.msg);
+        return;
+    }
+    if (g.type != ESIM_GSMTAP_TYPE_SIM) {
+        p->st.other++;
+        return;
+    }
+    uint8_t key[18] = {0};
+    memcpy(key, n->src, 16);
+    key[16] = (uint8_t)(n->sport >> 8);
+    key[17] = (uint8_t)n->sport;
+    char addr[46], name[64]; /* INET6_ADDRSTRLEN */
+    esim_net_addr_str(n->ip_version, n->src, addr, sizeof addr);
+    snprintf(name, sizeof name, "gsmtap %s:%u", addr, n->sport);
+    card *c = find_card(p, ESIM_CARD_GSMTAP, key, pk->frame, name);
+    if (!c)
+        return;
+    p->st.gsmtap++;
+    if (esim_gsmtap_sim_feed(c->sim, pk->frame, pk->ts_sec, pk->ts_nsec, &g, &err) < 0)
+        warn(p, pk->frame, err.msg);
+}
+
+void esim_pipe_packet(esim_pipe *p, const esim_packet *pk)
+{
+    p->st.packets++;
+    if (pk->linktype == ESIM_LINKTYPE_USB_LINUX || pk->linktype == ESIM_LINKTYPE_USB_LINUX_MMAPPED ||
+        pk->linktype == ESIM_LINKTYPE_USBPCAP) {
+        usb_packet(p, pk);
+        return;
+    }
+    esim_net n;
+    esim_error err;
+    if (esim_net_decode(pk->linktype, pk->data, pk->caplen, &n, &err) < 0) {
+        warn(p, pk->frame, err.msg);
+        return;
+    }
+    if (!n.l4) {
+        p->st.other++;
+        return;
+    }
+    if (n.proto == ESIM_IPPROTO_UDP && (n.dport == ESIM_GSMTAP_PORT || n.sport == ESIM_GSMTAP_PORT))
+        gsmtap_packet(p, pk, &n);
+    else if (n.proto == ESIM_IPPROTO_TCP) {
+        p->st.tcp++;
+        esim_tcp_feed(p->tcp, pk->frame, pk->ts_sec, pk->ts_nsec, &n);
+    } else
+        p->st.other++;
+}
+
+void esim_pipe_finish(esim_pipe *p)
+{
+    for (unsigned i = 0; i < p->st.cards; i++)
+        esim_apdu_flush(p->cards[i].apdu);
+    esim_tcp_flush(p->tcp);
+}
+
+const esim_pipe_stats *esim_pipe_get_stats(const esim_pipe *p)
+{
+    return &p->st;
+}
+
+void esim_pipe_free(esim_pipe *p)
+{
+    if (!p)
+        return;
+    for (unsigned i = 0; i < p->st.cards; i++) {
+        esim_gsmtap_sim_free(p->cards[i].sim);
+        esim_ccid_free(p->cards[i].ccid);
+        esim_apdu_free(p->cards[i].apdu);
+    }
+    esim_tcp_free(p->tcp);
+    free(p);
+}
+
+int esim_pipe_run_file(const char *path, const esim_pipe_handlers *h, esim_pipe_stats *stats,
+                       esim_error *err)
+{
+    esim_capture *c = esim_capture_open(path, err);
+    if (!c)
+        return -1;
+    esim_pipe *p = esim_pipe_new(h);
+    if (!p) {
+        esim_capture_close(c);
+        return esim_error_set(err, "out of memory");
+    }
+    esim_packet pk;
+    int r;
+    while ((r = esim_capture_next(c, &pk, err)) == 1)
+        esim_pipe_packet(p, &pk);
+    esim_pipe_finish(p);
+    if (stats)
+        *stats = p->st;
+    esim_pipe_free(p);
+    esim_capture_close(c);
+    if (r < 0)
+        return esim_error_prefix(err, "%s", path);
+    return 0;
+}

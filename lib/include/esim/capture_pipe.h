@@ -1,0 +1,47 @@
+/* The capture pipeline: routes each packet of a capture to its carrier — GSMTAP-SIM (UDP 4729),
+ * a USB CCID reader (usbmon/USBPcap), or TCP reassembly + HTTP — and keeps one APDU context per
+ * card (GSMTAP source address and port, or USB bus and device). Output through callbacks. */
+#ifndef ESIM_CAPTURE_PIPE_H
+#define ESIM_CAPTURE_PIPE_H
+#include <stdint.h>
+#include "esim/apdu.h"
+#include "esim/capture.h"
+#include "esim/http.h"
+
+#define ESIM_PIPE_MAX_CARDS 32
+
+typedef enum { ESIM_CARD_GSMTAP, ESIM_CARD_USB } esim_card_kind;
+
+typedef struct esim_card_info {
+    unsigned index;       /* 0, 1, ... in order of first appearance */
+    esim_card_kind kind;
+    char name[64];        /* "gsmtap 127.0.0.1:60888" or "usb 1.5" */
+} esim_card_info;
+
+typedef struct esim_pipe_handlers {
+    void (*apdu)(const esim_apdu_event *ev, const esim_card_info *card, void *user);
+    void (*http)(const esim_http_event *ev, void *user);
+    /* a packet that could not be decoded (the pipeline goes on) */
+    void (*warning)(uint64_t frame, const char *msg, void *user);
+    void *user;
+} esim_pipe_handlers;
+
+typedef struct esim_pipe_stats {
+    uint64_t packets, gsmtap, ccid, tcp, other, warnings;
+    unsigned cards;
+} esim_pipe_stats;
+
+typedef struct esim_pipe esim_pipe;
+
+esim_pipe *esim_pipe_new(const esim_pipe_handlers *h);
+void esim_pipe_packet(esim_pipe *p, const esim_packet *pk);
+/* End of input: flushes pending exchanges and TCP flows. */
+void esim_pipe_finish(esim_pipe *p);
+const esim_pipe_stats *esim_pipe_get_stats(const esim_pipe *p);
+void esim_pipe_free(esim_pipe *p);
+
+/* Reads a whole capture file ("-" = stdin) through a pipeline. Returns 0, or -1 when the file
+ * cannot be read or is malformed (err; events up to that point were delivered). */
+int esim_pipe_run_file(const char *path, const esim_pipe_handlers *h, esim_pipe_stats *stats,
+                       esim_error *err);
+#endif
