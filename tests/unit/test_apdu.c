@@ -1,6 +1,6 @@
 /* APDU layer: T=0 GET RESPONSE / 6Cxx folding, logical channels, ISD-R tracking, STORE DATA
- * chaining into ES10 commands, INS/SW tables, GSMTAP-SIM (both variants) and the real SIMtrace
- * capture in ../shared. */
+ * chaining into ES10 commands, INS/SW tables, GSMTAP-SIM (both variants). The real SIMtrace
+ * capture is checked in test_capture_real.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,9 +11,7 @@
 #include <cmocka.h>
 #include "esim/apdu.h"
 #include "esim/apdu_names.h"
-#include "esim/capture.h"
 #include "esim/gsmtap.h"
-#include "esim/netdecode.h"
 #include "testutil.h"
 
 /* Events copied out of the callback. */
@@ -316,75 +314,6 @@ static void gsmtap_variants(void **state)
     esim_apdu_free(c);
 }
 
-typedef struct real_stats {
-    unsigned count[4], per_channel[ESIM_APDU_CHANNELS], getresp, sw6a82, sw9000, findings;
-} real_stats;
-
-static void on_real(const esim_apdu_event *ev, void *user)
-{
-    real_stats *s = user;
-    s->count[ev->type]++;
-    if (ev->type == ESIM_APDU_EV_FINDING) {
-        fprintf(stderr, "  finding frame %llu: %s\n", (unsigned long long)ev->frame_first,
-                ev->text);
-        return;
-    }
-    if (ev->type != ESIM_APDU_EV_APDU)
-        return;
-    s->per_channel[ev->channel]++;
-    s->getresp += ev->get_responses;
-    s->sw6a82 += ev->sw == 0x6A82;
-    s->sw9000 += ev->sw == 0x9000;
-}
-
-/* Expected figures, obtained independently of this code: `tshark -T fields -e udp.payload
- * -e gsm_sim.apdu.cla.log_chan -e gsm_sim.apdu.ins -e gsm_sim.apdu.sw` gives 957 GSMTAP-SIM
- * messages, 25 of sub-type 1 (ATR, payload byte 12), 932 APDUs of which 275 are GET RESPONSE
- * (INS C0) each directly after a 61xx on the same channel; folding them leaves 657 exchanges:
- * 558 on channel 0, 91 on channel 1, 8 on channel 2. tshark counts 38 responses 6A82 (all
- * final) and 608 messages ending in 9000 (each ends exactly one exchange: all 275 GET RESPONSEs
- * end in 9000). */
-static void real_simtrace(void **state)
-{
-    (void)state;
-    const char *path = tu_shared_path("data/traces/simtrace-gsmtap-uicc.pcapng");
-    if (!path)
-        skip();
-    real_stats st;
-    memset(&st, 0, sizeof st);
-    esim_apdu_ctx *c = esim_apdu_new(on_real, &st);
-    esim_gsmtap_sim *s = esim_gsmtap_sim_new(c);
-    esim_error err = {{0}};
-    esim_capture *cap = esim_capture_open(path, &err);
-    assert_non_null(cap);
-    esim_packet pk;
-    int r;
-    while ((r = esim_capture_next(cap, &pk, &err)) == 1) {
-        esim_net n;
-        esim_gsmtap g;
-        assert_int_equal(esim_net_decode(pk.linktype, pk.data, pk.caplen, &n, &err), 0);
-        if (!n.l4 || n.proto != ESIM_IPPROTO_UDP || n.dport != ESIM_GSMTAP_PORT)
-            continue;
-        assert_int_equal(esim_gsmtap_parse(n.payload, n.payload_len, &g, &err), 0);
-        if (esim_gsmtap_sim_feed(s, pk.frame, pk.ts_sec, pk.ts_nsec, &g, &err) < 0)
-            fail_msg("%s", err.msg);
-    }
-    assert_int_equal(r, 0);
-    esim_apdu_flush(c);
-    assert_int_equal(st.count[ESIM_APDU_EV_ATR], 25);
-    assert_int_equal(st.count[ESIM_APDU_EV_APDU], 657);
-    assert_int_equal(st.getresp, 275);
-    assert_int_equal(st.per_channel[0], 558);
-    assert_int_equal(st.per_channel[1], 91);
-    assert_int_equal(st.per_channel[2], 8);
-    assert_int_equal(st.sw6a82, 38);
-    assert_int_equal(st.sw9000, 608);
-    assert_int_equal(st.count[ESIM_APDU_EV_ES10], 0); /* no RSP traffic in this capture */
-    esim_capture_close(cap);
-    esim_gsmtap_sim_free(s);
-    esim_apdu_free(c);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,7 +321,6 @@ int main(void)
         cmocka_unit_test(store_data_chaining),
         cmocka_unit_test(tables_and_split),
         cmocka_unit_test(gsmtap_variants),
-        cmocka_unit_test(real_simtrace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

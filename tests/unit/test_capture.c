@@ -1,5 +1,5 @@
 /* Capture reader and link/IP/UDP/TCP decoding on synthetic pcap/pcapng files (both byte orders,
- * mixed link types, several sections, gzip) and on the real SIMtrace capture in ../shared. */
+ * mixed link types, several sections, gzip). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +13,6 @@
 #include "esim/capture.h"
 #include "esim/netdecode.h"
 #include "test_capture_util.h"
-#include "testutil.h"
 
 static const uint8_t p1[] = {1, 2, 3, 4, 5};
 static const uint8_t p2[] = {0xAA, 0xBB, 0xCC};
@@ -305,42 +304,6 @@ static void net_cooked_and_raw_ipv6_tcp(void **state)
     assert_int_equal(esim_net_decode(ESIM_LINKTYPE_RAW, ip6, sizeof ip6, &n, &err), -1);
 }
 
-/* The real SIMtrace capture: 957 frames, all Ethernet/IPv4/UDP to port 4729. Figures from
- * `capinfos` and `tshark -T fields -e frame.time_epoch` (first 1689929999.922593878, last
- * 1689930281.040183596); the UDP count from `tshark -Y 'udp.dstport==4729' | wc -l`. */
-static void real_simtrace_capture(void **state)
-{
-    (void)state;
-    const char *path = tu_shared_path("data/traces/simtrace-gsmtap-uicc.pcapng");
-    if (!path)
-        skip();
-    esim_error err = {{0}};
-    esim_capture *c = esim_capture_open(path, &err);
-    assert_non_null(c);
-    esim_packet pk, last = {0};
-    int r;
-    unsigned n = 0, udp4729 = 0;
-    while ((r = esim_capture_next(c, &pk, &err)) == 1) {
-        if (++n == 1) {
-            assert_int_equal(pk.ts_sec, 1689929999);
-            assert_int_equal(pk.ts_nsec, 922593878);
-        }
-        assert_int_equal(pk.linktype, ESIM_LINKTYPE_ETHERNET);
-        esim_net net;
-        assert_int_equal(esim_net_decode(pk.linktype, pk.data, pk.caplen, &net, &err), 0);
-        if (net.l4 && net.proto == ESIM_IPPROTO_UDP && net.dport == 4729)
-            udp4729++;
-        last = pk;
-    }
-    assert_int_equal(r, 0);
-    assert_int_equal(n, 957);
-    assert_int_equal(udp4729, 957);
-    assert_int_equal(last.frame, 957);
-    assert_int_equal(last.ts_sec, 1689930281);
-    assert_int_equal(last.ts_nsec, 40183596);
-    esim_capture_close(c);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,7 +313,6 @@ int main(void)
         cmocka_unit_test(malformed_inputs),
         cmocka_unit_test(net_eth_vlan_ipv4_udp),
         cmocka_unit_test(net_cooked_and_raw_ipv6_tcp),
-        cmocka_unit_test(real_simtrace_capture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,5 @@
 /* The capture pipeline: one pcapng with GSMTAP-SIM from two sources, a USB CCID reader, a
- * non-CCID USB device, an HTTP flow, a TLS flow and a malformed packet; and the real SIMtrace
- * capture end to end. */
+ * non-CCID USB device, an HTTP flow, a TLS flow and a malformed packet. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -141,33 +140,10 @@ static void mixed_pcapng(void **state)
     free(p.p);
 }
 
-/* End to end on the real capture: the same figures as test_apdu (see there how they were
- * obtained), through esim_pipe_run_file. */
-static void real_capture(void **state)
-{
-    (void)state;
-    const char *path = tu_shared_path("data/traces/simtrace-gsmtap-uicc.pcapng");
-    if (!path)
-        skip();
-    sink s = {0};
-    esim_pipe_handlers h = {on_apdu, on_http, on_warning, &s};
-    esim_pipe_stats st;
-    esim_error err = {{0}};
-    assert_int_equal(esim_pipe_run_file(path, &h, &st, &err), 0);
-    assert_int_equal(st.packets, 957);
-    assert_int_equal(st.gsmtap, 957);
-    assert_int_equal(st.cards, 1);
-    assert_int_equal(s.atr, 25);
-    assert_int_equal(s.apdu[0], 657);
-    assert_int_equal(s.warnings, 0);
-    assert_int_equal(esim_pipe_run_file("/nonexistent.pcap", &h, &st, &err), -1);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mixed_pcapng),
-        cmocka_unit_test(real_capture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
