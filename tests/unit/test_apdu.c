@@ -21,7 +21,7 @@ typedef struct rec {
     uint8_t cla, ins, p1, p2, channel;
     bool isd_r;
     uint8_t cmd[64], rsp[128];
-    size_t cmd_len, rsp_len;
+    size_t cmd_len, rsp_len, cmd_full;
     uint16_t sw;
     unsigned getresp, blocks;
     bool reissued;
@@ -45,6 +45,7 @@ static void on_event(const esim_apdu_event *ev, void *user)
                .ins = ev->ins, .p1 = ev->p1, .p2 = ev->p2, .channel = ev->channel,
                .isd_r = ev->isd_r, .sw = ev->sw, .getresp = ev->get_responses,
                .blocks = ev->blocks, .reissued = ev->reissued};
+    r->cmd_full = ev->cmd_len;
     r->cmd_len = ev->cmd_len < sizeof r->cmd ? ev->cmd_len : sizeof r->cmd;
     r->rsp_len = ev->rsp_len < sizeof r->rsp ? ev->rsp_len : sizeof r->rsp;
     if (r->cmd_len)
@@ -174,14 +175,23 @@ static void store_data_chaining(void **state)
     uint8_t rsp[] = {0xBF, 0x3E, 0x03, 0x5A, 0x01, 0x89, 0x90, 0x00};
     ++frame;
     esim_apdu_feed(c, frame, frame, 0, 0, cmd, sizeof cmd, rsp, sizeof rsp);
+    /* extended-length case 4 (Lc 00 01 00, 256 bytes, Le 00 00) and case 2 (Le 00 01 00) */
+    uint8_t ext[4 + 3 + 256 + 2] = {0x80, 0xE2, 0x91, 0x00, 0x00, 0x01, 0x00};
+    ext[7] = 0xBF, ext[8] = 0x22, ext[9] = 0x81, ext[10] = 0xFD;
+    uint8_t ok[] = {0x90, 0x00};
+    ++frame;
+    esim_apdu_feed(c, frame, frame, 0, 0, ext, sizeof ext, ok, sizeof ok);
+    uint8_t ext2[] = {0x00, 0xB0, 0x00, 0x00, 0x00, 0x01, 0x00};
+    ++frame;
+    esim_apdu_feed(c, frame, frame, 0, 0, ext2, sizeof ext2, ok, sizeof ok);
     /* intermediate block rejected */
     t0(c, "80E2110001BF" "6A80");
     /* unfinished chain at the end */
     t0(c, "80E2110001BF" "9000");
     esim_apdu_flush(c);
 
-    assert_int_equal(l.count[ESIM_APDU_EV_ES10], 3);
-    rec *es10[3];
+    assert_int_equal(l.count[ESIM_APDU_EV_ES10], 4);
+    rec *es10[4];
     size_t k = 0;
     for (size_t i = 0; i < l.n; i++)
         if (l.r[i].type == ESIM_APDU_EV_ES10)
@@ -198,6 +208,15 @@ static void store_data_chaining(void **state)
     assert_memory_equal(es10[1]->cmd, "\xBF\x20\x00", 3);
     assert_memory_equal(es10[2]->cmd, "\xBF\x3E\x00", 3);
     assert_int_equal(es10[2]->rsp_len, 6);
+    assert_memory_equal(es10[3]->cmd, "\xBF\x22\x81\xFD", 4); /* extended: 256 data bytes */
+    assert_int_equal(es10[3]->cmd_full, 256);
+    bool seen_b0 = false;
+    for (size_t i = 0; i < l.n; i++)
+        if (l.r[i].type == ESIM_APDU_EV_APDU && l.r[i].ins == 0xB0) {
+            assert_int_equal(l.r[i].cmd_full, 0); /* extended case 2: no command data */
+            seen_b0 = true;
+        }
+    assert_true(seen_b0);
     /* findings: the gap, the rejected block, the unfinished chain */
     assert_int_equal(l.count[ESIM_APDU_EV_FINDING], 3);
     const char *want[] = {"expected 1", "rejected with 6A80", "ends inside"};

@@ -194,7 +194,7 @@ static const char *t1_block(uint8_t pcb, const char *inf_hex)
 }
 
 /* pcapng, usbmon 48-byte header, T=1 reader: chained command (M bit) acknowledged by R-blocks,
- * a WTX request, a chained response; once with SetParameters announcing T=1, once detected from
+ * a NAK and the retransmitted block, a WTX request, a chained response; once with SetParameters announcing T=1, once detected from
  * the block shape alone. */
 static void usbmon_t1_chaining(void **state)
 {
@@ -208,7 +208,8 @@ static void usbmon_t1_chaining(void **state)
 #define XCHG(c, r) (snprintf(blocks[nb][0], 700, "%s", c), snprintf(blocks[nb][1], 700, "%s", r), nb++)
         XCHG(t1_block(0x00, "00A4040010" ISDR "00"), t1_block(0x00, "6F108410A0000005591010FFFFFFFF89000001009000"));
         XCHG(t1_block(0x60, "80E2910005BF2E"), t1_block(0x80, ""));   /* I(1, M), card R(0) */
-        XCHG(t1_block(0x00, "020000"), t1_block(0xC3, "01"));         /* I(0), card S(WTX req) */
+        XCHG(t1_block(0x00, "020000"), t1_block(0x81, ""));           /* I(0), card R NAK (EDC) */
+        XCHG(t1_block(0x00, "020000"), t1_block(0xC3, "01"));         /* I(0) again, S(WTX req) */
         XCHG(t1_block(0xE3, "01"), t1_block(0x60, "BF2E1280100102030405")); /* S(WTX resp), I(1, M) */
         XCHG(t1_block(0x80, ""), t1_block(0x00, "060708090A0B0C0D0E0F109000")); /* R(0), I(0) */
         uint8_t m[800];
