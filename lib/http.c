@@ -474,7 +474,7 @@ void esim_http_end(esim_http *h, int dir, uint64_t frame)
     reset(s, S_START);
 }
 
-/* Marks a flow whose first bytes were not HTTP. */
+/* Marks a flow whose first bytes were TLS. */
 static char not_http;
 
 void esim_http_on_tcp(const esim_tcp_event *ev, esim_http_cb cb, void *user)
@@ -495,14 +495,17 @@ void esim_http_on_tcp(const esim_tcp_event *ev, esim_http_cb cb, void *user)
     if (!h) {
         if (ev->type != ESIM_TCP_EV_DATA)
             return;
-        /* only streams that start like HTTP/1.x (TLS and other protocols are left alone) */
-        if (!method_start(ev->data, ev->len)) {
+        /* TLS records (content type 20-23, version 3.x) are left alone */
+        if (ev->len >= 2 && ev->data[0] >= 0x14 && ev->data[0] <= 0x17 && ev->data[1] == 0x03) {
             *ev->flow_user = &not_http;
             return;
         }
         h = *ev->flow_user = esim_http_new(ev->flow_id, cb, user);
         if (!h)
             return;
+        /* a capture that starts inside a connection: wait for the next start line, quietly */
+        if (!method_start(ev->data, ev->len))
+            h->h[0].st = h->h[1].st = S_RESYNC;
     }
     switch (ev->type) {
     case ESIM_TCP_EV_DATA:

@@ -243,6 +243,38 @@ static void over_tcp_in_pcap(void **state)
     free(cap.p);
 }
 
+/* The TCP glue: a TLS flow is ignored, a flow caught mid-message is picked up at the next start
+ * line without errors, the parser is freed on CLOSE. */
+static void glue_tls_and_midstream(void **state)
+{
+    (void)state;
+    sink s = {0};
+    void *slot[2] = {NULL, NULL};
+    const char *tls = "\x16\x03\x01\x02\x00GET / HTTP/1.1\r\n\r\n";
+    const char *mid = "ody\"}\r\nGET /n HTTP/1.1\r\n\r\n";
+    esim_tcp_event ev = {.type = ESIM_TCP_EV_DATA, .flow_id = 1, .data = (const uint8_t *)tls,
+                         .len = strlen(tls), .frame = 1, .flow_user = &slot[0]};
+    esim_http_on_tcp(&ev, on_http, &s);
+    ev.flow_id = 2;
+    ev.flow_user = &slot[1];
+    ev.data = (const uint8_t *)mid;
+    ev.len = strlen(mid);
+    esim_http_on_tcp(&ev, on_http, &s);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.m[0].type, ESIM_HTTP_EV_REQUEST);
+    assert_string_equal(s.m[0].uri, "/n");
+    ev.flow_user = &slot[0];
+    ev.data = (const uint8_t *)"GET /x HTTP/1.1\r\n\r\n";
+    ev.len = strlen((const char *)ev.data);
+    esim_http_on_tcp(&ev, on_http, &s); /* still TLS for us */
+    assert_int_equal(s.n, 1);
+    for (int i = 0; i < 2; i++) {
+        esim_tcp_event close = {.type = ESIM_TCP_EV_CLOSE, .flow_user = &slot[i]};
+        esim_http_on_tcp(&close, on_http, &s);
+        assert_null(slot[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +282,7 @@ int main(void)
         cmocka_unit_test(pipelining_and_no_body),
         cmocka_unit_test(malformed_and_bounds),
         cmocka_unit_test(over_tcp_in_pcap),
+        cmocka_unit_test(glue_tls_and_midstream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,7 +51,8 @@ void esim_http_gap(esim_http *h, int dir, uint64_t bytes, uint64_t frame);
 void esim_http_end(esim_http *h, int dir, uint64_t frame);
 
 /* Glue for esim_tcp_reasm: keeps one esim_http per flow in ev->flow_user and frees it on
- * CLOSE. A flow whose first data does not start like an HTTP/1.x message (e.g. TLS) is ignored.
+ * CLOSE. A flow that starts with TLS records is ignored; one that starts inside an HTTP message
+ * (capture started mid-connection) is picked up at the next start line.
  * Use as (or call from) the TCP callback. */
 void esim_http_on_tcp(const esim_tcp_event *ev, esim_http_cb cb, void *user);
 #endif
