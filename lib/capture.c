@@ -102,6 +102,7 @@ esim_capture *esim_capture_open(const char *path, esim_error *err)
     if (!c)
         return NULL;
     bool is_stdin = !strcmp(path, "-");
+    errno = 0;
     int fd = is_stdin ? dup(STDIN_FILENO) : -1;
     c->gz = is_stdin ? (fd >= 0 ? gzdopen(fd, "rb") : NULL) : gzopen(path, "rb");
     if (!c->gz) {

@@ -240,9 +240,10 @@ static bool chain_add(chain *ch, int ns, const uint8_t *inf, size_t n)
     return true;
 }
 
-/* One T=1 block from the terminal (cmd) and the card's answer (rsp), both of valid shape. */
-static int t1_exchange(esim_ccid *c, slot *s, uint64_t frame, const uint8_t *cmd, size_t cn,
-                       const uint8_t *rsp, size_t rn, esim_error *err)
+/* One T=1 block from the terminal (cmd) and the card's answer (rsp), both of valid shape
+ * (t1_shape checked the lengths). */
+static int t1_exchange(esim_ccid *c, slot *s, uint64_t frame, const uint8_t *cmd,
+                       const uint8_t *rsp, esim_error *err)
 {
     uint8_t cp = cmd[1], rp = rsp[1];
     if ((cp & 0xC0) == 0xC0 && (cp & 0x1F) == 0x00) { /* S(RESYNCH request) */
@@ -288,8 +289,6 @@ static int t1_exchange(esim_ccid *c, slot *s, uint64_t frame, const uint8_t *cmd
         t1_reset(s);
     }
     /* card R-block (NAK: the terminal retransmits) or S(WTX request): keep waiting */
-    (void)rn;
-    (void)cn;
     return 0;
 }
 
@@ -337,7 +336,7 @@ static int answer(esim_ccid *c, uint64_t frame, int64_t sec, uint32_t nsec, cons
               : s->proto == PROTO_T0 ? false
               : esim_t1_looks_like(s->cmd, s->cmd_len) && esim_t1_looks_like(data, dn);
     if (t1)
-        return t1_exchange(c, s, frame, s->cmd, s->cmd_len, data, dn, err);
+        return t1_exchange(c, s, frame, s->cmd, data, err);
     if (s->proto == PROTO_T1 && s->cmd_len >= 3)
         return esim_error_set(err, "frame %llu: T=1 block malformed (length or EDC)",
                               (unsigned long long)frame);
