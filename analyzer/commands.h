@@ -8,4 +8,5 @@ enum { ESIM_EXIT_OK = 0, ESIM_EXIT_FAILED = 1, ESIM_EXIT_USAGE = 2 };
 int esim_cmd_decode(int argc, char **argv);
 int esim_cmd_bpp(int argc, char **argv);
 int esim_cmd_profile(int argc, char **argv);
+int esim_cmd_apdus(int argc, char **argv);
 #endif
