@@ -1,0 +1,737 @@
+#include "flow.h"
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+#include "der.h"
+#include "esim/bpp.h"
+#include "esim/hex.h"
+#include "esim/keylog.h"
+
+#define ISDP_AID "A0000005591010FFFFFFFF8900001000"
+#define ICCID_DIGITS "89990000000000012345"
+#define NOTIF_ADDR SG_SMDP_ADDRESS
+
+typedef struct fl {
+    const sg_drbg *d;
+    const sg_pki *pki;
+    sg_scenario sc;
+    sg_transcript *t;
+    uint8_t tid[16], eid[16], iccid[10];
+    char tid_hex[33];
+} fl;
+
+static uint8_t *dup_bytes(const void *p, size_t n)
+{
+    uint8_t *d = malloc(n ? n : 1);
+    if (!d)
+        abort();
+    if (n)
+        memcpy(d, p, n);
+    return d;
+}
+
+static void es10(fl *f, const uint8_t *cmd, size_t n, const uint8_t *rsp, size_t rn)
+{
+    sg_ev *e = sg_tr_add(f->t, SG_EV_ES10);
+    e->cmd = dup_bytes(cmd, n);
+    e->cmd_len = n;
+    e->rsp = dup_bytes(rsp, rn);
+    e->rsp_len = rn;
+}
+
+static void plain_apdu(fl *f, const char *hdr_hex, const char *data_hex, bool want,
+                       const char *rsp_hex)
+{
+    uint8_t buf[300];
+    sg_ev *e = sg_tr_add(f->t, SG_EV_APDU);
+    esim_unhex(hdr_hex, strlen(hdr_hex), e->hdr, 4);
+    long n = esim_unhex(data_hex, strlen(data_hex), buf, sizeof buf);
+    e->cmd = dup_bytes(buf, (size_t)n);
+    e->cmd_len = (size_t)n;
+    e->want_data = want;
+    n = esim_unhex(rsp_hex, strlen(rsp_hex), buf, sizeof buf);
+    e->rsp = dup_bytes(buf, (size_t)n);
+    e->rsp_len = (size_t)n;
+}
+
+/* ---- HTTP (SGP.22 6.5: JSON binding over HTTP/1.1) ---- */
+
+static void http(fl *f, int host, const char *path, const char *body, const char *status_line,
+                 const char *rbody, bool chunked)
+{
+    GString *rq = g_string_new(NULL), *rs = g_string_new(NULL);
+    g_string_append_printf(rq,
+                           "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: esimscope-sample-lpa/1.0\r\n"
+                           "X-Admin-Protocol: gsma/rsp/v2.2.0\r\nContent-Type: application/json\r\n"
+                           "Content-Length: %zu\r\n\r\n%s",
+                           path, host ? "smds.esimscope.test" : SG_SMDP_ADDRESS, strlen(body), body);
+    g_string_append_printf(rs, "HTTP/1.1 %s\r\nX-Admin-Protocol: gsma/rsp/v2.2.0\r\n", status_line);
+    if (!rbody) {
+        g_string_append(rs, "\r\n");
+    } else if (chunked) {
+        g_string_append(rs, "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+        size_t n = strlen(rbody);
+        for (size_t off = 0; off < n; off += 2000) {
+            size_t k = n - off > 2000 ? 2000 : n - off;
+            g_string_append_printf(rs, "%zx\r\n", k);
+            g_string_append_len(rs, rbody + off, (gssize)k);
+            g_string_append(rs, "\r\n");
+        }
+        g_string_append(rs, "0\r\n\r\n");
+    } else {
+        g_string_append_printf(rs, "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                               strlen(rbody), rbody);
+    }
+    sg_ev *e = sg_tr_add(f->t, SG_EV_HTTP);
+    e->host = host;
+    e->cmd_len = rq->len;
+    e->cmd = (uint8_t *)g_string_free(rq, FALSE);
+    e->rsp_len = rs->len;
+    e->rsp = (uint8_t *)g_string_free(rs, FALSE);
+}
+
+static void js_b64(GString *s, const char *name, const uint8_t *p, size_t n)
+{
+    gchar *b = g_base64_encode(p, n);
+    g_string_append_printf(s, "%s\"%s\":\"%s\"", s->len > 1 ? "," : "", name, b);
+    g_free(b);
+}
+
+static void js_str(GString *s, const char *name, const char *v)
+{
+    g_string_append_printf(s, "%s\"%s\":\"%s\"", s->len > 1 ? "," : "", name, v);
+}
+
+static GString *js_ok(void)
+{
+    return g_string_new("{\"header\":{\"functionExecutionStatus\":{\"status\":\"Executed-Success\"}}");
+}
+
+static char *js_failed(const char *subject, const char *reason, const char *msg)
+{
+    return g_strdup_printf("{\"header\":{\"functionExecutionStatus\":{\"status\":\"Failed\","
+                           "\"statusCodeData\":{\"subjectCode\":\"%s\",\"reasonCode\":\"%s\","
+                           "\"message\":\"%s\"}}}}",
+                           subject, reason, msg);
+}
+
+/* ---- signatures ---- */
+
+static void sign_tlv(fl *f, int who, const uint8_t *a, size_t an, const uint8_t *b, size_t bn,
+                     uint8_t out[3 + 64])
+{
+    uint8_t *m = malloc(an + bn + 1);
+    memcpy(m, a, an);
+    if (bn)
+        memcpy(m + an, b, bn);
+    out[0] = 0x5F;
+    out[1] = 0x37;
+    out[2] = 0x40;
+    const sg_key *k = &f->pki->c[who].key;
+    if (sg_sign_raw(k, f->d, m, an + bn, out + 3) != 0 || !sg_verify_raw(k->pk, m, an + bn, out + 3))
+        abort();
+    free(m);
+}
+
+static uint8_t *finish(sg_der *d, size_t *n)
+{
+    uint8_t *p = sg_der_finish(d, n);
+    if (!p)
+        abort();
+    return p;
+}
+
+/* ---- ES10 data objects ---- */
+
+static void pk_id_lists(fl *f, sg_der *d)
+{
+    for (uint32_t tag = 0xA9; tag <= 0xAA; tag++) {
+        sg_der_open(d, tag);
+        sg_der_put(d, 0x04, f->pki->c[SG_CERT_CI].ski, 20);
+        sg_der_close(d);
+    }
+}
+
+static uint8_t *euicc_info1(fl *f, size_t *n)
+{
+    sg_der d;
+    sg_der_init(&d);
+    sg_der_open(&d, 0xBF20);
+    sg_der_put(&d, 0x82, "\x02\x02\x00", 3);
+    pk_id_lists(f, &d);
+    sg_der_close(&d);
+    return finish(&d, n);
+}
+
+static void euicc_info2(fl *f, sg_der *d)
+{
+    static const int uicc_caps[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 14, 15, 16, 17};
+    static const int rsp_caps[] = {0, 2, 3};
+    sg_der_open(d, 0xBF22);
+    sg_der_put(d, 0x81, "\x02\x03\x01", 3);
+    sg_der_put(d, 0x82, "\x02\x02\x00", 3);
+    sg_der_put(d, 0x83, "\x04\x02\x00", 3);
+    sg_der_put(d, 0x84, "\x81\x01\x00\x82\x04\x00\x04\x7A\x1C\x83\x02\x22\x10", 13);
+    sg_der_bits(d, 0x85, uicc_caps, sizeof uicc_caps / sizeof *uicc_caps);
+    sg_der_put(d, 0x86, "\x03\x00\x01", 3);
+    sg_der_put(d, 0x87, "\x02\x03\x00", 3);
+    sg_der_bits(d, 0x88, rsp_caps, 3);
+    pk_id_lists(f, d);
+    sg_der_put(d, 0x8B, "\x02", 1);
+    sg_der_put(d, 0x04, "\x00\x00\x01", 3);
+    sg_der_str(d, 0x0C, "SAMPLE-SAS-0001");
+    sg_der_close(d);
+}
+
+static void ctx_params1(fl *f, sg_der *d)
+{
+    sg_der_open(d, 0xA0);
+    sg_der_str(d, 0x80, f->sc == SG_SC_WRONG_MATCHING_ID ? "WRONG-MATCHING-ID" : SG_MATCHING_ID);
+    sg_der_open(d, 0xA1);
+    sg_der_put(d, 0x80, "\x35\x29\x06\x11", 4);
+    sg_der_open(d, 0xA1);
+    sg_der_put(d, 0x80, "\x0D\x00\x00", 3);
+    sg_der_put(d, 0x81, "\x0F\x00\x00", 3);
+    sg_der_put(d, 0x85, "\x10\x00\x00", 3);
+    sg_der_close(d);
+    sg_der_put(d, 0x82, "\x35\x29\x06\x11\x23\x45\x67\x80", 8);
+    sg_der_close(d);
+    sg_der_close(d);
+}
+
+static void notif_metadata(fl *f, sg_der *d, unsigned seq, int event_bit)
+{
+    sg_der_open(d, 0xBF2F);
+    sg_der_uint(d, 0x80, seq);
+    sg_der_bits(d, 0x81, &event_bit, 1);
+    sg_der_str(d, 0x0C, NOTIF_ADDR);
+    sg_der_put(d, 0x5A, f->iccid, 10);
+    sg_der_close(d);
+}
+
+static uint8_t *store_metadata(fl *f, size_t *n)
+{
+    sg_der d;
+    sg_der_init(&d);
+    sg_der_open(&d, 0xBF25);
+    sg_der_put(&d, 0x5A, f->iccid, 10);
+    sg_der_str(&d, 0x91, "esimscope Mobile");
+    sg_der_str(&d, 0x92, "esimscope sample profile");
+    sg_der_uint(&d, 0x95, 2); /* operational */
+    sg_der_open(&d, 0xB6);
+    sg_der_open(&d, 0x30);
+    static const int ev[] = {0, 1, 2, 3};
+    sg_der_bits(&d, 0x80, ev, 4);
+    sg_der_str(&d, 0x81, NOTIF_ADDR);
+    sg_der_close(&d);
+    sg_der_close(&d);
+    sg_der_close(&d);
+    return finish(&d, n);
+}
+
+/* A small SAIP profile (TCA eUICC Profile Package): header, one generic file management PE with
+ * some content so that the profile spans several '86' segments, end. */
+static uint8_t *profile(fl *f, size_t *n)
+{
+    uint8_t content[2400];
+    sg_drbg_bytes(f->d, "profile/content", content, sizeof content);
+    sg_der d;
+    sg_der_init(&d);
+    sg_der_open(&d, 0xA0); /* header */
+    sg_der_uint(&d, 0x80, 2);
+    sg_der_uint(&d, 0x81, 3);
+    sg_der_str(&d, 0x82, "esimscope sample");
+    sg_der_put(&d, 0x83, f->iccid, 10);
+    sg_der_open(&d, 0xA5);
+    sg_der_put(&d, 0x81, NULL, 0); /* usim */
+    sg_der_close(&d);
+    sg_der_open(&d, 0xA6);
+    sg_der_oid(&d, 0x06, "2.23.143.1.2.1");
+    sg_der_close(&d);
+    sg_der_close(&d);
+    sg_der_open(&d, 0xA1); /* genericFileManagement */
+    sg_der_open(&d, 0xA0);
+    sg_der_uint(&d, 0x81, 1);
+    sg_der_close(&d);
+    sg_der_open(&d, 0xA1);
+    sg_der_open(&d, 0x30);
+    sg_der_put(&d, 0x80, "\x3F\x00\x2F\x00", 4);
+    sg_der_put(&d, 0x81, content, sizeof content);
+    sg_der_close(&d);
+    sg_der_close(&d);
+    sg_der_close(&d);
+    sg_der_open(&d, 0xAA); /* end */
+    sg_der_open(&d, 0xA0);
+    sg_der_uint(&d, 0x81, 2);
+    sg_der_close(&d);
+    sg_der_close(&d);
+    return finish(&d, n);
+}
+
+static void keylog_line(FILE *kl, esim_keylog_kind kind, fl *f, const uint8_t *scalar,
+                        const esim_bsp_keys *k)
+{
+    if (!kl)
+        return;
+    esim_keylog_entry e;
+    memset(&e, 0, sizeof e);
+    e.kind = kind;
+    memcpy(e.tid, f->tid, 16);
+    e.tid_len = 16;
+    if (scalar) {
+        memcpy(e.scalar, scalar, 32);
+        memcpy(e.eid, f->eid, 16);
+        e.eid_len = 16;
+    }
+    if (k)
+        e.keys = *k;
+    esim_keylog_write(kl, &e);
+    esim_wipe(&e, sizeof e);
+}
+
+/* esim_bpp_build signs smdpSign with OpenSSL's randomised ECDSA; sign the same bytes again with
+ * the seeded nonce so that the BPP is the same on every run. SGP.22 5.5.1: smdpSign covers the
+ * InitialiseSecureChannel fields before it || '5F49' otPK.EUICC. */
+static int resign_isc(fl *f, uint8_t *bpp, size_t n, const uint8_t *euicc_otpk)
+{
+    esim_tlv top, isc, x;
+    esim_tlv_iter it;
+    esim_error err;
+    if (esim_tlv_parse(bpp, n, 0, &top, &err) != 0 || esim_tlv_find_child(&top, 0xBF23, &isc, &err) != 1)
+        return -1;
+    esim_buf tbs = {0};
+    uint8_t *sig = NULL;
+    esim_tlv_iter_children(&it, &isc);
+    while (esim_tlv_next(&it, &x, &err) == 1) {
+        if (x.tag == 0x5F37 && x.len == 64)
+            sig = bpp + x.offset + x.hdr_len;
+        else
+            esim_buf_append(&tbs, x.raw, esim_tlv_total(&x));
+    }
+    esim_tlv_put(&tbs, 0x5F49, euicc_otpk, 65);
+    uint8_t s[67];
+    int rc = -1;
+    if (sig && !tbs.oom) {
+        sign_tlv(f, SG_CERT_DPPB, tbs.data, tbs.len, NULL, 0, s);
+        memcpy(sig, s + 3, 64);
+        rc = 0;
+    }
+    esim_buf_free(&tbs);
+    return rc;
+}
+
+/* ---- the session ---- */
+
+int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcript *t,
+                FILE *kl)
+{
+    fl F = {.d = d, .pki = pki, .sc = sc, .t = t}, *f = &F;
+    char label[64];
+    snprintf(label, sizeof label, "tid/%d", (int)sc);
+    sg_drbg_bytes(d, label, f->tid, 16);
+    esim_hex(f->tid, 16, f->tid_hex);
+    esim_unhex(pki->eid, 32, f->eid, 16);
+    for (int i = 0; i < 10; i++) /* EF.ICCID coding: nibble-swapped BCD */
+        f->iccid[i] = (uint8_t)((ICCID_DIGITS[2 * i] - '0') | (ICCID_DIGITS[2 * i + 1] - '0') << 4);
+    t->channel = 1;
+
+    /* card reset, logical channel, ISD-R */
+    static const uint8_t atr[] = {0x3B, 0x9F, 0x96, 0x80, 0x1F, 0xC7, 0x80, 0x31, 0xE0, 0x73, 0xFE,
+                                  0x21, 0x1B, 0x63, 0x3A, 0x20, 0x4E, 0x83, 0x00, 0x90, 0x00, 0x00};
+    sg_ev *e = sg_tr_add(t, SG_EV_ATR);
+    e->cmd = dup_bytes(atr, sizeof atr);
+    e->cmd_len = sizeof atr;
+    for (size_t i = 1; i + 1 < sizeof atr; i++) /* TCK: XOR of T0..last historical byte */
+        e->cmd[sizeof atr - 1] ^= atr[i];
+    plain_apdu(f, "00700000", "", true, "01");
+    plain_apdu(f, "01A40400", "A0000005591010FFFFFFFF8900000100", true,
+               "6F1A8410A0000005591010FFFFFFFF8900000100A5069F6501FF8201FF");
+
+    /* ES10b.GetEUICCInfo1, GetEUICCChallenge */
+    size_t info1_n;
+    uint8_t *info1 = euicc_info1(f, &info1_n);
+    es10(f, (const uint8_t *)"\xBF\x20\x00", 3, info1, info1_n);
+    uint8_t echal[16], schal[16];
+    snprintf(label, sizeof label, "echal/%d", (int)sc);
+    sg_drbg_bytes(d, label, echal, 16);
+    snprintf(label, sizeof label, "schal/%d", (int)sc);
+    sg_drbg_bytes(d, label, schal, 16);
+    uint8_t chal_rsp[21] = {0xBF, 0x2E, 0x12, 0x80, 0x10};
+    memcpy(chal_rsp + 5, echal, 16);
+    es10(f, (const uint8_t *)"\xBF\x2E\x00", 3, chal_rsp, sizeof chal_rsp);
+
+    /* ES9+.InitiateAuthentication */
+    sg_der dd;
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0x30);
+    sg_der_put(&dd, 0x80, f->tid, 16);
+    sg_der_put(&dd, 0x81, echal, 16);
+    sg_der_str(&dd, 0x83, SG_SMDP_ADDRESS);
+    sg_der_put(&dd, 0x84, schal, 16);
+    sg_der_close(&dd);
+    size_t ss1_n;
+    uint8_t *ss1 = finish(&dd, &ss1_n), sig1[67];
+    sign_tlv(f, SG_CERT_DPAUTH, ss1, ss1_n, NULL, 0, sig1);
+    uint8_t ciid[22] = {0x04, 0x14};
+    memcpy(ciid + 2, pki->c[SG_CERT_CI].ski, 20);
+    const sg_cert *dpauth = &pki->c[SG_CERT_DPAUTH];
+
+    GString *js = g_string_new("{");
+    js_str(js, "smdpAddress", SG_SMDP_ADDRESS);
+    js_b64(js, "euiccChallenge", echal, 16);
+    js_b64(js, "euiccInfo1", info1, info1_n);
+    g_string_append(js, "}");
+    GString *jr = js_ok();
+    js_str(jr, "transactionId", f->tid_hex);
+    js_b64(jr, "serverSigned1", ss1, ss1_n);
+    js_b64(jr, "serverSignature1", sig1, sizeof sig1);
+    js_b64(jr, "euiccCiPKIdToBeUsed", ciid, sizeof ciid);
+    js_b64(jr, "serverCertificate", dpauth->der, dpauth->der_len);
+    g_string_append(jr, "}");
+    http(f, 0, "/gsma/rsp2/es9plus/initiateAuthentication", js->str, "200 OK", jr->str, false);
+    g_string_free(js, TRUE);
+    g_string_free(jr, TRUE);
+
+    /* ES10b.AuthenticateServer */
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0xBF38);
+    sg_der_raw(&dd, ss1, ss1_n);
+    sg_der_raw(&dd, sig1, sizeof sig1);
+    sg_der_raw(&dd, ciid, sizeof ciid);
+    sg_der_raw(&dd, dpauth->der, dpauth->der_len);
+    ctx_params1(f, &dd);
+    sg_der_close(&dd);
+    size_t asr_n;
+    uint8_t *asr = finish(&dd, &asr_n);
+
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0x30);
+    sg_der_put(&dd, 0x80, f->tid, 16);
+    sg_der_str(&dd, 0x83, SG_SMDP_ADDRESS);
+    sg_der_put(&dd, 0x84, schal, 16);
+    euicc_info2(f, &dd);
+    ctx_params1(f, &dd);
+    sg_der_close(&dd);
+    size_t es1_n;
+    uint8_t *es1 = finish(&dd, &es1_n), esig1[67];
+    sign_tlv(f, SG_CERT_EUICC, es1, es1_n, NULL, 0, esig1);
+    const sg_cert *eum = &pki->c[sc == SG_SC_UNKNOWN_EUM ? SG_CERT_ROGUE_EUM : SG_CERT_EUM];
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0xBF38);
+    sg_der_open(&dd, 0xA0);
+    sg_der_raw(&dd, es1, es1_n);
+    sg_der_raw(&dd, esig1, sizeof esig1);
+    sg_der_raw(&dd, pki->c[SG_CERT_EUICC].der, pki->c[SG_CERT_EUICC].der_len);
+    sg_der_raw(&dd, eum->der, eum->der_len);
+    sg_der_close(&dd);
+    sg_der_close(&dd);
+    size_t asp_n;
+    uint8_t *asp = finish(&dd, &asp_n);
+    es10(f, asr, asr_n, asp, asp_n);
+
+    /* ES9+.AuthenticateClient */
+    js = g_string_new("{");
+    js_str(js, "transactionId", f->tid_hex);
+    js_b64(js, "authenticateServerResponse", asp, asp_n);
+    g_string_append(js, "}");
+    int rc = 0;
+    if (sc == SG_SC_WRONG_MATCHING_ID || sc == SG_SC_UNKNOWN_EUM) {
+        char *err = sc == SG_SC_WRONG_MATCHING_ID
+                        ? js_failed("8.2.6", "3.8", "Matching ID refused")
+                        : js_failed("8.1.2", "6.1", "EUM certificate verification failed");
+        http(f, 0, "/gsma/rsp2/es9plus/authenticateClient", js->str, "200 OK", err, false);
+        g_free(err);
+        g_string_free(js, TRUE);
+        goto close;
+    }
+    size_t smr_n;
+    uint8_t *smr = store_metadata(f, &smr_n);
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0x30);
+    sg_der_put(&dd, 0x80, f->tid, 16);
+    sg_der_bool(&dd, 0x01, 0);
+    sg_der_close(&dd);
+    size_t sms2_n;
+    uint8_t *sms2 = finish(&dd, &sms2_n), ssig2[67];
+    /* SGP.22 5.6.2: smdpSignature2 over smdpSigned2 || euiccSignature1 (tag and length included) */
+    sign_tlv(f, SG_CERT_DPPB, sms2, sms2_n, esig1, sizeof esig1, ssig2);
+    const sg_cert *dppb = &pki->c[SG_CERT_DPPB];
+    jr = js_ok();
+    js_str(jr, "transactionId", f->tid_hex);
+    js_b64(jr, "profileMetadata", smr, smr_n);
+    js_b64(jr, "smdpSigned2", sms2, sms2_n);
+    js_b64(jr, "smdpSignature2", ssig2, sizeof ssig2);
+    js_b64(jr, "smdpCertificate", dppb->der, dppb->der_len);
+    g_string_append(jr, "}");
+    http(f, 0, "/gsma/rsp2/es9plus/authenticateClient", js->str, "200 OK", jr->str, false);
+    g_string_free(js, TRUE);
+    g_string_free(jr, TRUE);
+
+    if (sc == SG_SC_CANCEL_SESSION) {
+        /* ES10b.CancelSession (endUserRejection), then ES9+.CancelSession */
+        sg_der_init(&dd);
+        sg_der_open(&dd, 0xBF41);
+        sg_der_put(&dd, 0x80, f->tid, 16);
+        sg_der_uint(&dd, 0x81, 0);
+        sg_der_close(&dd);
+        size_t cr_n;
+        uint8_t *cr = finish(&dd, &cr_n);
+        sg_der_init(&dd);
+        sg_der_open(&dd, 0x30);
+        sg_der_put(&dd, 0x80, f->tid, 16);
+        sg_der_oid(&dd, 0x81, SG_SMDP_OID);
+        sg_der_uint(&dd, 0x82, 0);
+        sg_der_close(&dd);
+        size_t cs_n;
+        uint8_t *cs = finish(&dd, &cs_n), csig[67];
+        sign_tlv(f, SG_CERT_EUICC, cs, cs_n, NULL, 0, csig);
+        sg_der_init(&dd);
+        sg_der_open(&dd, 0xBF41);
+        sg_der_open(&dd, 0xA0);
+        sg_der_raw(&dd, cs, cs_n);
+        sg_der_raw(&dd, csig, sizeof csig);
+        sg_der_close(&dd);
+        sg_der_close(&dd);
+        size_t cp_n;
+        uint8_t *cp = finish(&dd, &cp_n);
+        es10(f, cr, cr_n, cp, cp_n);
+        js = g_string_new("{");
+        js_str(js, "transactionId", f->tid_hex);
+        js_b64(js, "cancelSessionResponse", cp, cp_n);
+        g_string_append(js, "}");
+        jr = js_ok();
+        g_string_append(jr, "}");
+        http(f, 0, "/gsma/rsp2/es9plus/cancelSession", js->str, "200 OK", jr->str, false);
+        g_string_free(js, TRUE);
+        g_string_free(jr, TRUE);
+        free(cr);
+        free(cs);
+        free(cp);
+        free(smr);
+        free(sms2);
+        goto close;
+    }
+
+    /* ES10b.PrepareDownload: a fresh one-time eUICC key */
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0xBF21);
+    sg_der_raw(&dd, sms2, sms2_n);
+    sg_der_raw(&dd, ssig2, sizeof ssig2);
+    sg_der_raw(&dd, dppb->der, dppb->der_len);
+    sg_der_close(&dd);
+    size_t pdr_n;
+    uint8_t *pdr = finish(&dd, &pdr_n);
+    sg_key otk, smdp_ot;
+    snprintf(label, sizeof label, "otsk/euicc/%d", (int)sc);
+    if (sg_key_derive(&otk, pki->curve, d, label) != 0)
+        abort();
+    snprintf(label, sizeof label, "otsk/smdp/%d", (int)sc);
+    if (sg_key_derive(&smdp_ot, pki->curve, d, label) != 0)
+        abort();
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0x30);
+    sg_der_put(&dd, 0x80, f->tid, 16);
+    sg_der_put(&dd, 0x5F49, otk.pub, 65);
+    sg_der_close(&dd);
+    size_t eus2_n;
+    uint8_t *eus2 = finish(&dd, &eus2_n), esig2[67];
+    /* SGP.22 5.7.5: euiccSignature2 over euiccSigned2 || smdpSignature2 */
+    sign_tlv(f, SG_CERT_EUICC, eus2, eus2_n, ssig2, sizeof ssig2, esig2);
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0xBF21);
+    sg_der_open(&dd, 0xA0);
+    sg_der_raw(&dd, eus2, eus2_n);
+    sg_der_raw(&dd, esig2, sizeof esig2);
+    sg_der_close(&dd);
+    sg_der_close(&dd);
+    size_t pdp_n;
+    uint8_t *pdp = finish(&dd, &pdp_n);
+    es10(f, pdr, pdr_n, pdp, pdp_n);
+    keylog_line(kl, ESIM_KL_EUICC_OTSK, f, otk.d, NULL);
+
+    /* ES9+.GetBoundProfilePackage: the BPP from the core library */
+    size_t upp_n;
+    uint8_t *upp = profile(f, &upp_n);
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0xBF24);
+    sg_der_open(&dd, 0xB8);
+    sg_der_oid(&dd, 0x06, SG_SMDP_OID);
+    sg_der_close(&dd);
+    sg_der_close(&dd);
+    size_t cfg_n;
+    uint8_t *cfg = finish(&dd, &cfg_n);
+    static const uint8_t host_id[] = "esimscope-smdp";
+    esim_bpp_build_params bp = {
+        .tid = f->tid, .tid_len = 16, .eid = f->eid, .host_id = host_id,
+        .host_id_len = sizeof host_id - 1, .dp_pb_key = dppb->key.pk, .euicc_otpk = otk.pub,
+        .euicc_otpk_len = 65, .smdp_otsk = smdp_ot.pk, .configure_isdp = cfg,
+        .configure_isdp_len = cfg_n, .store_metadata = smr, .store_metadata_len = smr_n,
+        .use_ppk = sc == SG_SC_HAPPY, .upp = upp, .upp_len = upp_n,
+    };
+    esim_bpp_built bb;
+    esim_error err;
+    memset(&bb, 0, sizeof bb);
+    if (esim_bpp_build(&bp, &bb, &err) != 0) {
+        fprintf(stderr, "esim-samplegen: %s\n", err.msg);
+        abort();
+    }
+    if (resign_isc(f, bb.bpp, bb.bpp_len, otk.pub) != 0)
+        abort();
+    keylog_line(kl, ESIM_KL_SESSION_KEYS, f, NULL, &bb.session);
+    if (bp.use_ppk)
+        keylog_line(kl, ESIM_KL_PPK, f, NULL, &bb.ppk);
+
+    /* Split the BPP as the LPA sends it (SGP.22 2.5.5 / 5.7.6): BF36 header + BF23, A0 whole,
+     * A1 header then each 88, A2 whole, A3 header then each 86. */
+    esim_tlv top, seq, seg;
+    esim_tlv_iter it, it2;
+    if (esim_tlv_parse(bb.bpp, bb.bpp_len, 0, &top, &err) != 0)
+        abort();
+    int mac_fail_at = sc == SG_SC_BPP_MAC_FAIL ? 1 : -1, n86 = 0;
+    uint8_t *segs[64];
+    size_t segn[64], nseg = 0;
+    int seg86[64];
+    esim_tlv_iter_children(&it, &top);
+    bool first = true;
+    while (esim_tlv_next(&it, &seq, &err) == 1 && nseg < 60) {
+        size_t pre = first ? top.hdr_len : 0;
+        const uint8_t *start = first ? top.raw : seq.raw;
+        first = false;
+        if (seq.tag == 0xBF23 || seq.tag == 0xA0 || seq.tag == 0xA2) {
+            seg86[nseg] = -1;
+            segn[nseg] = pre + esim_tlv_total(&seq);
+            segs[nseg] = dup_bytes(start, segn[nseg]);
+            nseg++;
+            continue;
+        }
+        seg86[nseg] = -1;
+        segn[nseg] = seq.hdr_len;
+        segs[nseg] = dup_bytes(seq.raw, seq.hdr_len);
+        nseg++;
+        esim_tlv_iter_children(&it2, &seq);
+        while (esim_tlv_next(&it2, &seg, &err) == 1 && nseg < 60) {
+            seg86[nseg] = seg.tag == 0x86 ? n86++ : -1;
+            segn[nseg] = esim_tlv_total(&seg);
+            segs[nseg] = dup_bytes(seg.raw, segn[nseg]);
+            if (seg86[nseg] == mac_fail_at) {
+                /* the SM-DP+ sends a damaged segment: its C-MAC no longer checks */
+                segs[nseg][segn[nseg] - 1] ^= 0x5A;
+                bb.bpp[seg.offset + esim_tlv_total(&seg) - 1] ^= 0x5A;
+            }
+            nseg++;
+        }
+    }
+    js = g_string_new("{");
+    js_str(js, "transactionId", f->tid_hex);
+    js_b64(js, "prepareDownloadResponse", pdp, pdp_n);
+    g_string_append(js, "}");
+    jr = js_ok();
+    js_str(jr, "transactionId", f->tid_hex);
+    js_b64(jr, "boundProfilePackage", bb.bpp, bb.bpp_len);
+    g_string_append(jr, "}");
+    http(f, 0, "/gsma/rsp2/es9plus/getBoundProfilePackage", js->str, "200 OK", jr->str,
+         sc == SG_SC_HAPPY);
+    g_string_free(js, TRUE);
+    g_string_free(jr, TRUE);
+
+    /* ES10b.LoadBoundProfilePackage, segment by segment; the last one (or the failing one) is
+     * answered with the ProfileInstallationResult */
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0xBF27);
+    sg_der_put(&dd, 0x80, f->tid, 16);
+    notif_metadata(f, &dd, 1, 0);
+    sg_der_oid(&dd, 0x06, SG_SMDP_OID);
+    sg_der_open(&dd, 0xA2);
+    if (sc == SG_SC_BPP_MAC_FAIL) {
+        sg_der_open(&dd, 0xA1);
+        sg_der_uint(&dd, 0x80, 5); /* loadProfileElements */
+        sg_der_uint(&dd, 0x81, 8); /* scp03tSecurityError */
+        sg_der_close(&dd);
+    } else {
+        uint8_t aid[16];
+        esim_unhex(ISDP_AID, 32, aid, 16);
+        sg_der_open(&dd, 0xA0);
+        sg_der_put(&dd, 0x4F, aid, 16);
+        sg_der_put(&dd, 0x04, "\x30\x07\xA0\x05\x30\x03\x80\x01\x00", 9);
+        sg_der_close(&dd);
+    }
+    sg_der_close(&dd);
+    sg_der_close(&dd);
+    size_t pird_n;
+    uint8_t *pird = finish(&dd, &pird_n), psig[67];
+    sign_tlv(f, SG_CERT_EUICC, pird, pird_n, NULL, 0, psig);
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0xBF37);
+    sg_der_raw(&dd, pird, pird_n);
+    sg_der_raw(&dd, psig, sizeof psig);
+    sg_der_close(&dd);
+    size_t pir_n;
+    uint8_t *pir = finish(&dd, &pir_n);
+    for (size_t i = 0; i < nseg; i++) {
+        bool fail = seg86[i] >= 0 && seg86[i] == mac_fail_at;
+        bool last = i + 1 == nseg || fail;
+        es10(f, segs[i], segn[i], last ? pir : NULL, last ? pir_n : 0);
+        if (sc == SG_SC_STORE_DATA_6A80 && seg86[i] == 0) {
+            /* the eUICC rejects the second STORE DATA block of the first '86' segment */
+            sg_ev *x = &t->ev[t->n - 1];
+            x->fail_block = 1;
+            x->sw = 0x6A80;
+            x->rsp_len = 0;
+            break;
+        }
+        if (last)
+            break;
+    }
+    for (size_t i = 0; i < nseg; i++)
+        free(segs[i]);
+
+    if (sc != SG_SC_STORE_DATA_6A80) {
+        /* ES10b.ListNotification, ES9+.HandleNotification, ES10b.RemoveNotificationFromList */
+        sg_der_init(&dd);
+        sg_der_open(&dd, 0xBF28);
+        sg_der_open(&dd, 0xA0);
+        notif_metadata(f, &dd, 1, 0);
+        sg_der_close(&dd);
+        sg_der_close(&dd);
+        size_t ln_n;
+        uint8_t *ln = finish(&dd, &ln_n);
+        es10(f, (const uint8_t *)"\xBF\x28\x00", 3, ln, ln_n);
+        free(ln);
+        js = g_string_new("{");
+        js_b64(js, "pendingNotification", pir, pir_n);
+        g_string_append(js, "}");
+        http(f, 0, "/gsma/rsp2/es9plus/handleNotification", js->str, "204 No Content", NULL, false);
+        g_string_free(js, TRUE);
+        es10(f, (const uint8_t *)"\xBF\x30\x03\x80\x01\x01", 6,
+             (const uint8_t *)"\xBF\x30\x03\x80\x01\x00", 6);
+        if (sc == SG_SC_HAPPY) {
+            /* ES10c.EnableProfile by ICCID, with refresh */
+            uint8_t en[20] = {0xBF, 0x31, 0x11, 0xA0, 0x0C, 0x5A, 0x0A};
+            memcpy(en + 7, f->iccid, 10);
+            en[17] = 0x81;
+            en[18] = 0x01;
+            en[19] = 0xFF;
+            es10(f, en, sizeof en, (const uint8_t *)"\xBF\x31\x03\x80\x01\x00", 6);
+        }
+    }
+    free(pir);
+    free(pird);
+    free(upp);
+    free(cfg);
+    free(pdr);
+    free(pdp);
+    free(eus2);
+    free(smr);
+    free(sms2);
+    esim_bpp_built_free(&bb);
+    sg_key_free(&otk);
+    sg_key_free(&smdp_ot);
+close:
+    plain_apdu(f, "01708001", "", false, "");
+    free(info1);
+    free(ss1);
+    free(asr);
+    free(es1);
+    free(asp);
+    return rc;
+}

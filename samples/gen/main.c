@@ -1,0 +1,220 @@
+/* esim-samplegen: writes the project's sample captures, key logs and test PKI.
+ *   esim-samplegen --seed N --out DIR
+ * Everything derives from the seed (see docs/samples.md for what is not bit-identical). */
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "flow.h"
+#include "pki.h"
+#include "render.h"
+
+#define BASE_TIME_US (1772442000ull * 1000000ull) /* 2026-03-02 09:00:00 UTC */
+
+typedef struct gen {
+    const char *out;
+    const sg_drbg *d;
+    int failures;
+} gen;
+
+static void fail(gen *g, const char *what)
+{
+    fprintf(stderr, "esim-samplegen: cannot write %s/%s\n", g->out, what);
+    g->failures++;
+}
+
+static void write_text(gen *g, const char *name, const char *text, size_t len)
+{
+    char *path = g_build_filename(g->out, name, NULL);
+    FILE *f = fopen(path, "w");
+    if (!f || fwrite(text, 1, len, f) != len || fclose(f) != 0)
+        fail(g, name);
+    g_free(path);
+}
+
+typedef struct layout {
+    const char *name;       /* file name */
+    bool ng;
+    sg_card_kind card;
+    uint32_t card_lt;       /* linktype of the card interface */
+    bool t1;
+    bool http;
+    size_t mss;
+} layout;
+
+static void render_one(gen *g, const sg_transcript *t, const layout *l, const char *keylog,
+                       size_t keylog_len)
+{
+    char *path = g_build_filename(g->out, l->name, NULL);
+    sg_cap cap;
+    uint64_t clock = BASE_TIME_US;
+    if (sg_cap_open(&cap, path, l->ng) != 0) {
+        fail(g, l->name);
+        g_free(path);
+        return;
+    }
+    sg_port card = {&cap, -1, l->card_lt, &clock}, net = {&cap, -1, SG_LT_ETHERNET, &clock};
+    if (l->card == SG_CARD_GSMTAP)
+        card.ifid = sg_cap_add_if(&cap, l->card_lt, l->card_lt == SG_LT_LINUX_SLL ? "any" : "lo",
+                                  "SIMtrace GSMTAP-SIM");
+    else if (l->card == SG_CARD_CCID)
+        card.ifid = sg_cap_add_if(&cap, l->card_lt,
+                                  l->card_lt == SG_LT_USBPCAP ? "\\\\.\\USBPcap1" : "usbmon1",
+                                  "CCID reader with the eUICC");
+    if (l->http)
+        net.ifid = sg_cap_add_if(&cap, SG_LT_ETHERNET, "eth0", "LPA to SM-DP+ (ES9+)");
+    sg_render_opts o = {.card = l->card, .card_port = &card, .t1 = l->t1,
+                        .http_port = l->http ? &net : NULL, .mss = l->mss ? l->mss : 1460,
+                        .http_port_no = 80};
+    sg_render(t, &o);
+    if (sg_cap_close(&cap) != 0)
+        fail(g, l->name);
+    g_free(path);
+    /* the key log beside it: same name, .keylog */
+    char *kname = g_strdup(l->name);
+    char *dot = strrchr(kname, '.');
+    if (dot)
+        *dot = '\0';
+    char *kfile = g_strconcat(kname, ".keylog", NULL);
+    if (keylog_len)
+        write_text(g, kfile, keylog, keylog_len);
+    g_free(kfile);
+    g_free(kname);
+}
+
+static int run_flow(gen *g, const sg_pki *pki, sg_scenario sc, sg_transcript *t, char **kl,
+                    size_t *kl_len)
+{
+    FILE *f = open_memstream(kl, kl_len);
+    if (!f)
+        return -1;
+    fprintf(f, "# esimscope key log (docs/keylog.md), written by esim-samplegen: test keys only\n");
+    memset(t, 0, sizeof *t);
+    int rc = sg_flow_run(g->d, pki, sc, t, f);
+    fclose(f);
+    return rc;
+}
+
+static const layout happy_layouts[] = {
+    {"happy_simtrace_gsmtap.pcap", false, SG_CARD_GSMTAP, SG_LT_ETHERNET, false, false, 0},
+    {"happy_usbmon_t0.pcap", false, SG_CARD_CCID, SG_LT_USB_LINUX_MMAPPED, false, false, 0},
+    {"happy_usbmon_t1.pcap", false, SG_CARD_CCID, SG_LT_USB_LINUX_MMAPPED, true, false, 0},
+    {"happy_usbpcap.pcap", false, SG_CARD_CCID, SG_LT_USBPCAP, false, false, 0},
+    {"happy_http.pcap", false, SG_CARD_NONE, 0, false, true, 1460},
+    {"happy_http_mss536.pcap", false, SG_CARD_NONE, 0, false, true, 536},
+    {"happy_multi.pcapng", true, SG_CARD_GSMTAP, SG_LT_LINUX_SLL, false, true, 1460},
+};
+
+static const struct {
+    sg_scenario sc;
+    const char *name;
+} failures[] = {
+    {SG_SC_WRONG_MATCHING_ID, "fail_matching_id.pcapng"},
+    {SG_SC_UNKNOWN_EUM, "fail_unknown_eum.pcapng"},
+    {SG_SC_BPP_MAC_FAIL, "fail_bpp_mac.pcapng"},
+    {SG_SC_STORE_DATA_6A80, "fail_store_data_6a80.pcapng"},
+    {SG_SC_CANCEL_SESSION, "cancel_session.pcapng"},
+};
+
+int main(int argc, char **argv)
+{
+    gint64 seed = 1;
+    gchar *out = NULL;
+    GOptionEntry entries[] = {
+        {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "seed of every key, challenge and nonce", "N"},
+        {"out", 0, 0, G_OPTION_ARG_FILENAME, &out, "output folder (created)", "DIR"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    GOptionContext *oc = g_option_context_new("- write the esimscope sample captures");
+    g_option_context_add_main_entries(oc, entries, NULL);
+    GError *ge = NULL;
+    if (!g_option_context_parse(oc, &argc, &argv, &ge) || !out) {
+        fprintf(stderr, "esim-samplegen: %s\n", ge ? ge->message : "--out DIR is required");
+        return 2;
+    }
+    g_option_context_free(oc);
+
+    sg_drbg d;
+    sg_drbg_init(&d, (unsigned long long)seed);
+    gen g = {.out = out, .d = &d};
+    char *pdir = g_build_filename(out, "pki", NULL);
+    char *nist = g_build_filename(pdir, "nist", NULL), *brp = g_build_filename(pdir, "brp", NULL);
+    if (g_mkdir_with_parents(nist, 0755) != 0 || g_mkdir_with_parents(brp, 0755) != 0) {
+        fprintf(stderr, "esim-samplegen: cannot create %s: %s\n", pdir, strerror(errno));
+        return 1;
+    }
+    /* EID: 32 digits whose last two are the ISO 7064 mod 97-10 check digits (SGP.29) */
+    char eid[33] = "890490320000000000000000000123";
+    {
+        uint8_t r[6];
+        sg_drbg_bytes(&d, "eid", r, sizeof r);
+        for (int i = 0; i < 6; i++)
+            eid[18 + 2 * i] = (char)('0' + r[i] % 10), eid[19 + 2 * i] = (char)('0' + r[i] / 26 % 10);
+        unsigned m = 0;
+        for (int i = 0; i < 30; i++)
+            m = (m * 10 + (unsigned)(eid[i] - '0')) % 97;
+        m = (m * 100) % 97;
+        unsigned check = 98 - m;
+        eid[30] = (char)('0' + check / 10);
+        eid[31] = (char)('0' + check % 10);
+        eid[32] = 0;
+    }
+    sg_pki pn, pb;
+    if (sg_pki_build(&pn, ESIM_CURVE_P256, &d, eid) != 0 ||
+        sg_pki_build(&pb, ESIM_CURVE_BP256R1, &d, eid) != 0)
+        return 1;
+    if (!sg_pki_verify(&pn, SG_CERT_EUICC, SG_CERT_EUM) ||
+        !sg_pki_verify(&pb, SG_CERT_EUICC, SG_CERT_EUM) ||
+        !sg_pki_verify(&pn, SG_CERT_DPAUTH, -1) || !sg_pki_verify(&pn, SG_CERT_DPPB, -1) ||
+        !sg_pki_verify(&pn, SG_CERT_DPTLS, -1) || sg_pki_verify(&pn, SG_CERT_ROGUE_EUM, -1)) {
+        fprintf(stderr, "esim-samplegen: the generated PKI does not verify\n");
+        return 1;
+    }
+    if (sg_pki_write(&pn, nist) != 0 || sg_pki_write(&pb, brp) != 0)
+        fail(&g, "pki");
+
+    sg_transcript t;
+    char *kl;
+    size_t kl_len;
+    if (run_flow(&g, &pn, SG_SC_HAPPY, &t, &kl, &kl_len) != 0)
+        return 1;
+    for (size_t i = 0; i < sizeof happy_layouts / sizeof *happy_layouts; i++)
+        render_one(&g, &t, &happy_layouts[i], kl, kl_len);
+    /* the same download cut short in the middle of the first '86' segment */
+    for (size_t i = 0; i < t.n; i++)
+        if (t.ev[i].kind == SG_EV_ES10 && t.ev[i].cmd_len > 300 && t.ev[i].cmd[0] == 0x86) {
+            t.ev[i].cut_after_blocks = 2;
+            break;
+        }
+    layout cut = {"truncated_mid_bpp.pcapng", true, SG_CARD_CCID, SG_LT_USB_LINUX_MMAPPED, false,
+                  true, 1460};
+    render_one(&g, &t, &cut, kl, kl_len);
+    sg_tr_free(&t);
+    free(kl);
+
+    if (run_flow(&g, &pb, SG_SC_HAPPY, &t, &kl, &kl_len) != 0)
+        return 1;
+    layout brl = {"happy_brainpool_multi.pcapng", true, SG_CARD_CCID, SG_LT_USB_LINUX_MMAPPED,
+                  false, true, 1460};
+    render_one(&g, &t, &brl, kl, kl_len);
+    sg_tr_free(&t);
+    free(kl);
+
+    for (size_t i = 0; i < sizeof failures / sizeof *failures; i++) {
+        if (run_flow(&g, &pn, failures[i].sc, &t, &kl, &kl_len) != 0)
+            return 1;
+        layout l = {failures[i].name, true, SG_CARD_CCID, SG_LT_USB_LINUX_MMAPPED, false, true, 1460};
+        render_one(&g, &t, &l, kl, kl_len);
+        sg_tr_free(&t);
+        free(kl);
+    }
+    sg_pki_free(&pn);
+    sg_pki_free(&pb);
+    g_free(nist);
+    g_free(brp);
+    g_free(pdir);
+    g_free(out);
+    return g.failures ? 1 : 0;
+}

@@ -1,0 +1,26 @@
+/* Renders a transcript into capture frames: card traffic as GSMTAP-SIM (T=0 as SIMtrace shows
+ * it: one message per exchange = header + command data + response data + SW), as CCID over
+ * usbmon / USBPcap (T=0 TPDUs or T=1 blocks), and HTTP as TCP/IPv4 on Ethernet. ES10 commands
+ * become STORE DATA blocks (SGP.22 5.7.2: CLA 80|channel, INS E2, P1 11 = last block / 91 = more
+ * blocks, P2 = block number, at most 255 bytes each); response data comes back through 61xx +
+ * GET RESPONSE in T=0. */
+#ifndef SG_RENDER_H
+#define SG_RENDER_H
+#include "net.h"
+#include "transcript.h"
+#include "usb.h"
+
+typedef enum { SG_CARD_NONE, SG_CARD_GSMTAP, SG_CARD_CCID } sg_card_kind;
+
+typedef struct sg_render_opts {
+    sg_card_kind card;
+    sg_port *card_port;      /* GSMTAP: Ethernet/SLL port; CCID: usbmon/USBPcap port */
+    bool t1;                 /* CCID: T=1 instead of T=0 */
+    sg_port *http_port;      /* NULL = no HTTP in this capture */
+    size_t mss;
+    uint16_t http_port_no;   /* 80 */
+} sg_render_opts;
+
+/* Returns 0, or 1 when the transcript asked to cut the capture short. */
+int sg_render(const sg_transcript *t, const sg_render_opts *o);
+#endif
