@@ -320,6 +320,41 @@ static int resign_isc(fl *f, uint8_t *bpp, size_t n, const uint8_t *euicc_otpk)
     return rc;
 }
 
+/* Self-check with the core library's independent BPP reader: with the key log lines of this
+ * session every segment must verify and decrypt back to the profile, except the one segment a
+ * failure scenario damaged on purpose. */
+static int check_bpp(fl *f, const uint8_t *bpp, size_t n, const uint8_t *otsk,
+                     const uint8_t *upp, size_t upp_n, size_t expect_failed)
+{
+    esim_keylog *kl = esim_keylog_new();
+    esim_keylog_entry e;
+    esim_bpp b;
+    esim_bpp_opened o;
+    esim_error err;
+    memset(&e, 0, sizeof e);
+    memset(&o, 0, sizeof o);
+    e.kind = ESIM_KL_EUICC_OTSK;
+    memcpy(e.tid, f->tid, 16);
+    e.tid_len = 16;
+    memcpy(e.scalar, otsk, 32);
+    memcpy(e.eid, f->eid, 16);
+    e.eid_len = 16;
+    int rc = -1;
+    if (kl && esim_keylog_add(kl, &e, &err) == 0 && esim_bpp_parse(bpp, n, &b, &err) == 0) {
+        if (esim_bpp_open(&b, kl, &o, &err) == 0 && o.failed == expect_failed &&
+            (expect_failed || (o.upp_complete && o.upp_len == upp_n && memcmp(o.upp, upp, upp_n) == 0)))
+            rc = 0;
+        else
+            fprintf(stderr, "esim-samplegen: BPP self-check: %zu of %zu segments failed (%s)\n",
+                    o.failed, o.checked, o.first_failure[0] ? o.first_failure : err.msg);
+        esim_bpp_opened_free(&o);
+        esim_bpp_clear(&b);
+    }
+    esim_wipe(&e, sizeof e);
+    esim_keylog_free(kl);
+    return rc;
+}
+
 /* ---- the session ---- */
 
 int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcript *t,
@@ -613,7 +648,7 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
             seg86[nseg] = seg.tag == 0x86 ? n86++ : -1;
             segn[nseg] = esim_tlv_total(&seg);
             segs[nseg] = dup_bytes(seg.raw, segn[nseg]);
-            if (seg86[nseg] == mac_fail_at) {
+            if (mac_fail_at >= 0 && seg86[nseg] == mac_fail_at) {
                 /* the SM-DP+ sends a damaged segment: its C-MAC no longer checks */
                 segs[nseg][segn[nseg] - 1] ^= 0x5A;
                 bb.bpp[seg.offset + esim_tlv_total(&seg) - 1] ^= 0x5A;
@@ -621,6 +656,8 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
             nseg++;
         }
     }
+    if (check_bpp(f, bb.bpp, bb.bpp_len, otk.d, upp, upp_n, mac_fail_at >= 0 ? 1 : 0) != 0)
+        abort();
     js = g_string_new("{");
     js_str(js, "transactionId", f->tid_hex);
     js_b64(js, "prepareDownloadResponse", pdp, pdp_n);

@@ -71,7 +71,7 @@ static int es10(rctx *r, const sg_ev *e, uint8_t channel)
     for (size_t b = 0; b < nblocks; b++) {
         size_t k = e->cmd_len - off > 255 ? 255 : e->cmd_len - off;
         bool last = b + 1 == nblocks;
-        uint8_t hdr[4] = {(uint8_t)(0x80 | channel), 0xE2, last ? 0x11 : 0x91, (uint8_t)b};
+        uint8_t hdr[4] = {(uint8_t)(0x80 | channel), 0xE2, last ? 0x91 : 0x11, (uint8_t)b};
         if ((int)b == e->fail_block) {
             apdu(r, hdr, e->cmd + off, k, false, NULL, 0, e->sw);
             return 0;

@@ -1,9 +1,9 @@
 /* Renders a transcript into capture frames: card traffic as GSMTAP-SIM (T=0 as SIMtrace shows
  * it: one message per exchange = header + command data + response data + SW), as CCID over
  * usbmon / USBPcap (T=0 TPDUs or T=1 blocks), and HTTP as TCP/IPv4 on Ethernet. ES10 commands
- * become STORE DATA blocks (SGP.22 5.7.2: CLA 80|channel, INS E2, P1 11 = last block / 91 = more
- * blocks, P2 = block number, at most 255 bytes each); response data comes back through 61xx +
- * GET RESPONSE in T=0. */
+ * become STORE DATA blocks (SGP.22 5.7.2: CLA 80|channel, INS E2, P1 91 = last block / 11 = more
+ * blocks, GlobalPlatform's b8 = last block; P2 = block number; at most 255 bytes each); response
+ * data comes back through 61xx + GET RESPONSE in T=0. */
 #ifndef SG_RENDER_H
 #define SG_RENDER_H
 #include "net.h"
