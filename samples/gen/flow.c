@@ -64,7 +64,7 @@ static void http(fl *f, int host, const char *path, const char *body, const char
                            "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: esimscope-sample-lpa/1.0\r\n"
                            "X-Admin-Protocol: gsma/rsp/v2.2.0\r\nContent-Type: application/json\r\n"
                            "Content-Length: %zu\r\n\r\n%s",
-                           path, host ? "smds.esimscope.test" : SG_SMDP_ADDRESS, strlen(body), body);
+                           path, host ? SG_SMDS_ADDRESS : SG_SMDP_ADDRESS, strlen(body), body);
     g_string_append_printf(rs, "HTTP/1.1 %s\r\nX-Admin-Protocol: gsma/rsp/v2.2.0\r\n", status_line);
     if (!rbody) {
         g_string_append(rs, "\r\n");
@@ -183,10 +183,11 @@ static void euicc_info2(fl *f, sg_der *d)
     sg_der_close(d);
 }
 
-static void ctx_params1(fl *f, sg_der *d)
+static void ctx_params1(fl *f, sg_der *d, bool with_matching_id)
 {
     sg_der_open(d, 0xA0);
-    sg_der_str(d, 0x80, f->sc == SG_SC_WRONG_MATCHING_ID ? "WRONG-MATCHING-ID" : SG_MATCHING_ID);
+    if (with_matching_id)
+        sg_der_str(d, 0x80, f->sc == SG_SC_WRONG_MATCHING_ID ? "WRONG-MATCHING-ID" : SG_MATCHING_ID);
     sg_der_open(d, 0xA1);
     sg_der_put(d, 0x80, "\x35\x29\x06\x11", 4);
     sg_der_open(d, 0xA1);
@@ -355,6 +356,105 @@ static int check_bpp(fl *f, const uint8_t *bpp, size_t n, const uint8_t *otsk,
     return rc;
 }
 
+/* ES11 event retrieval at the SM-DS (SGP.22 3.6.2): common mutual authentication with the SM-DS
+ * (its own TransactionID), then the event that points the LPA at the SM-DP+. */
+static void event_retrieval(fl *f, const uint8_t *info1, size_t info1_n)
+{
+    const sg_pki *pki = f->pki;
+    uint8_t tid[16], echal[16], schal[16];
+    char tid_hex[33], label[48];
+    snprintf(label, sizeof label, "es11/%d", (int)f->sc);
+    uint8_t r[48];
+    sg_drbg_bytes(f->d, label, r, sizeof r);
+    memcpy(tid, r, 16);
+    memcpy(echal, r + 16, 16);
+    memcpy(schal, r + 32, 16);
+    esim_hex(tid, 16, tid_hex);
+    uint8_t chal_rsp[21] = {0xBF, 0x2E, 0x12, 0x80, 0x10};
+    memcpy(chal_rsp + 5, echal, 16);
+    es10(f, (const uint8_t *)"\xBF\x2E\x00", 3, chal_rsp, sizeof chal_rsp);
+
+    sg_der dd;
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0x30);
+    sg_der_put(&dd, 0x80, tid, 16);
+    sg_der_put(&dd, 0x81, echal, 16);
+    sg_der_str(&dd, 0x83, SG_SMDS_ADDRESS);
+    sg_der_put(&dd, 0x84, schal, 16);
+    sg_der_close(&dd);
+    size_t ss1_n;
+    uint8_t *ss1 = finish(&dd, &ss1_n), sig1[67];
+    sign_tlv(f, SG_CERT_DSAUTH, ss1, ss1_n, NULL, 0, sig1);
+    uint8_t ciid[22] = {0x04, 0x14};
+    memcpy(ciid + 2, pki->c[SG_CERT_CI].ski, 20);
+    const sg_cert *ds = &pki->c[SG_CERT_DSAUTH];
+    GString *js = g_string_new("{");
+    js_str(js, "smdsAddress", SG_SMDS_ADDRESS);
+    js_b64(js, "euiccChallenge", echal, 16);
+    js_b64(js, "euiccInfo1", info1, info1_n);
+    g_string_append(js, "}");
+    GString *jr = js_ok();
+    js_str(jr, "transactionId", tid_hex);
+    js_b64(jr, "serverSigned1", ss1, ss1_n);
+    js_b64(jr, "serverSignature1", sig1, sizeof sig1);
+    js_b64(jr, "euiccCiPKIdToBeUsed", ciid, sizeof ciid);
+    js_b64(jr, "serverCertificate", ds->der, ds->der_len);
+    g_string_append(jr, "}");
+    http(f, 1, "/gsma/rsp2/es11/initiateAuthentication", js->str, "200 OK", jr->str, false);
+    g_string_free(js, TRUE);
+    g_string_free(jr, TRUE);
+
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0xBF38);
+    sg_der_raw(&dd, ss1, ss1_n);
+    sg_der_raw(&dd, sig1, sizeof sig1);
+    sg_der_raw(&dd, ciid, sizeof ciid);
+    sg_der_raw(&dd, ds->der, ds->der_len);
+    ctx_params1(f, &dd, false);
+    sg_der_close(&dd);
+    size_t asr_n;
+    uint8_t *asr = finish(&dd, &asr_n);
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0x30);
+    sg_der_put(&dd, 0x80, tid, 16);
+    sg_der_str(&dd, 0x83, SG_SMDS_ADDRESS);
+    sg_der_put(&dd, 0x84, schal, 16);
+    euicc_info2(f, &dd);
+    ctx_params1(f, &dd, false);
+    sg_der_close(&dd);
+    size_t es1_n;
+    uint8_t *es1 = finish(&dd, &es1_n), esig1[67];
+    sign_tlv(f, SG_CERT_EUICC, es1, es1_n, NULL, 0, esig1);
+    sg_der_init(&dd);
+    sg_der_open(&dd, 0xBF38);
+    sg_der_open(&dd, 0xA0);
+    sg_der_raw(&dd, es1, es1_n);
+    sg_der_raw(&dd, esig1, sizeof esig1);
+    sg_der_raw(&dd, pki->c[SG_CERT_EUICC].der, pki->c[SG_CERT_EUICC].der_len);
+    sg_der_raw(&dd, pki->c[SG_CERT_EUM].der, pki->c[SG_CERT_EUM].der_len);
+    sg_der_close(&dd);
+    sg_der_close(&dd);
+    size_t asp_n;
+    uint8_t *asp = finish(&dd, &asp_n);
+    es10(f, asr, asr_n, asp, asp_n);
+
+    js = g_string_new("{");
+    js_str(js, "transactionId", tid_hex);
+    js_b64(js, "authenticateServerResponse", asp, asp_n);
+    g_string_append(js, "}");
+    jr = js_ok();
+    js_str(jr, "transactionId", tid_hex);
+    g_string_append_printf(jr, ",\"eventEntries\":[{\"eventId\":\"%s\",\"rspServerAddress\":\"%s\"}]}",
+                           SG_MATCHING_ID, SG_SMDP_ADDRESS);
+    http(f, 1, "/gsma/rsp2/es11/authenticateClient", js->str, "200 OK", jr->str, false);
+    g_string_free(js, TRUE);
+    g_string_free(jr, TRUE);
+    free(ss1);
+    free(asr);
+    free(es1);
+    free(asp);
+}
+
 /* ---- the session ---- */
 
 int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcript *t,
@@ -386,6 +486,8 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     size_t info1_n;
     uint8_t *info1 = euicc_info1(f, &info1_n);
     es10(f, (const uint8_t *)"\xBF\x20\x00", 3, info1, info1_n);
+    if (sc == SG_SC_HAPPY || sc == SG_SC_HAPPY_PPK)
+        event_retrieval(f, info1, info1_n);
     uint8_t echal[16], schal[16];
     snprintf(label, sizeof label, "echal/%d", (int)sc);
     sg_drbg_bytes(d, label, echal, 16);
@@ -434,7 +536,7 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     sg_der_raw(&dd, sig1, sizeof sig1);
     sg_der_raw(&dd, ciid, sizeof ciid);
     sg_der_raw(&dd, dpauth->der, dpauth->der_len);
-    ctx_params1(f, &dd);
+    ctx_params1(f, &dd, true);
     sg_der_close(&dd);
     size_t asr_n;
     uint8_t *asr = finish(&dd, &asr_n);
@@ -445,7 +547,7 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     sg_der_str(&dd, 0x83, SG_SMDP_ADDRESS);
     sg_der_put(&dd, 0x84, schal, 16);
     euicc_info2(f, &dd);
-    ctx_params1(f, &dd);
+    ctx_params1(f, &dd, true);
     sg_der_close(&dd);
     size_t es1_n;
     uint8_t *es1 = finish(&dd, &es1_n), esig1[67];
@@ -601,7 +703,7 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
         .host_id_len = sizeof host_id - 1, .dp_pb_key = dppb->key.pk, .euicc_otpk = otk.pub,
         .euicc_otpk_len = 65, .smdp_otsk = smdp_ot.pk, .configure_isdp = cfg,
         .configure_isdp_len = cfg_n, .store_metadata = smr, .store_metadata_len = smr_n,
-        .use_ppk = sc == SG_SC_HAPPY, .upp = upp, .upp_len = upp_n,
+        .use_ppk = sc == SG_SC_HAPPY_PPK, .upp = upp, .upp_len = upp_n,
     };
     esim_bpp_built bb;
     esim_error err;
@@ -667,7 +769,7 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     js_b64(jr, "boundProfilePackage", bb.bpp, bb.bpp_len);
     g_string_append(jr, "}");
     http(f, 0, "/gsma/rsp2/es9plus/getBoundProfilePackage", js->str, "200 OK", jr->str,
-         sc == SG_SC_HAPPY);
+         sc == SG_SC_HAPPY || sc == SG_SC_HAPPY_PPK);
     g_string_free(js, TRUE);
     g_string_free(jr, TRUE);
 
@@ -741,7 +843,7 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
         g_string_free(js, TRUE);
         es10(f, (const uint8_t *)"\xBF\x30\x03\x80\x01\x01", 6,
              (const uint8_t *)"\xBF\x30\x03\x80\x01\x00", 6);
-        if (sc == SG_SC_HAPPY) {
+        if (sc == SG_SC_HAPPY || sc == SG_SC_HAPPY_PPK) {
             /* ES10c.EnableProfile by ICCID, with refresh */
             uint8_t en[20] = {0xBF, 0x31, 0x11, 0xA0, 0x0C, 0x5A, 0x0A};
             memcpy(en + 7, f->iccid, 10);

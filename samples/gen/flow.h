@@ -15,9 +15,12 @@ typedef enum {
     SG_SC_BPP_MAC_FAIL,        /* one '86' segment arrives with a wrong MAC */
     SG_SC_STORE_DATA_6A80,     /* the eUICC rejects a STORE DATA block */
     SG_SC_CANCEL_SESSION,      /* the end user declines: ES10 + ES9+ CancelSession */
+    SG_SC_HAPPY_PPK,           /* as HAPPY, the profile protected with a PPK (ReplaceSessionKeys);
+                                * the PPK is random (esim_bpp_build): differs on every run */
 } sg_scenario;
 
 #define SG_SMDP_ADDRESS "smdpplus.esimscope.test"
+#define SG_SMDS_ADDRESS "smds.esimscope.test"
 #define SG_MATCHING_ID "SAMPLE-MATCHING-ID-0001"
 
 int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcript *t,

@@ -37,8 +37,8 @@ static void write_text(gen *g, const char *name, const char *text, size_t len)
 typedef struct layout {
     const char *name;       /* file name */
     bool ng;
-    sg_card_kind card;
-    uint32_t card_lt;       /* linktype of the card interface */
+    uint32_t gsmtap_lt;     /* link type of the SIMtrace interface, 0 = none */
+    uint32_t ccid_lt;       /* link type of the USB interface, 0 = none */
     bool t1;
     bool http;
     size_t mss;
@@ -55,17 +55,19 @@ static void render_one(gen *g, const sg_transcript *t, const layout *l, const ch
         g_free(path);
         return;
     }
-    sg_port card = {&cap, -1, l->card_lt, &clock}, net = {&cap, -1, SG_LT_ETHERNET, &clock};
-    if (l->card == SG_CARD_GSMTAP)
-        card.ifid = sg_cap_add_if(&cap, l->card_lt, l->card_lt == SG_LT_LINUX_SLL ? "any" : "lo",
-                                  "SIMtrace GSMTAP-SIM");
-    else if (l->card == SG_CARD_CCID)
-        card.ifid = sg_cap_add_if(&cap, l->card_lt,
-                                  l->card_lt == SG_LT_USBPCAP ? "\\\\.\\USBPcap1" : "usbmon1",
-                                  "CCID reader with the eUICC");
+    sg_port sim = {&cap, -1, l->gsmtap_lt, &clock}, usb = {&cap, -1, l->ccid_lt, &clock};
+    sg_port net = {&cap, -1, SG_LT_ETHERNET, &clock};
+    if (l->gsmtap_lt)
+        sim.ifid = sg_cap_add_if(&cap, l->gsmtap_lt, l->gsmtap_lt == SG_LT_LINUX_SLL ? "any" : "lo",
+                                 "SIMtrace GSMTAP-SIM");
+    if (l->ccid_lt)
+        usb.ifid = sg_cap_add_if(&cap, l->ccid_lt,
+                                 l->ccid_lt == SG_LT_USBPCAP ? "\\\\.\\USBPcap1" : "usbmon1",
+                                 "CCID reader with the eUICC");
     if (l->http)
-        net.ifid = sg_cap_add_if(&cap, SG_LT_ETHERNET, "eth0", "LPA to SM-DP+ (ES9+)");
-    sg_render_opts o = {.card = l->card, .card_port = &card, .t1 = l->t1,
+        net.ifid = sg_cap_add_if(&cap, SG_LT_ETHERNET, "eth0", "LPA to SM-DP+ / SM-DS");
+    sg_render_opts o = {.gsmtap_port = l->gsmtap_lt ? &sim : NULL,
+                        .ccid_port = l->ccid_lt ? &usb : NULL, .t1 = l->t1,
                         .http_port = l->http ? &net : NULL, .mss = l->mss ? l->mss : 1460,
                         .http_port_no = 80};
     sg_render(t, &o);
@@ -97,14 +99,15 @@ static int run_flow(gen *g, const sg_pki *pki, sg_scenario sc, sg_transcript *t,
     return rc;
 }
 
+#define USBMON SG_LT_USB_LINUX_MMAPPED
 static const layout happy_layouts[] = {
-    {"happy_simtrace_gsmtap.pcap", false, SG_CARD_GSMTAP, SG_LT_ETHERNET, false, false, 0},
-    {"happy_usbmon_t0.pcap", false, SG_CARD_CCID, SG_LT_USB_LINUX_MMAPPED, false, false, 0},
-    {"happy_usbmon_t1.pcap", false, SG_CARD_CCID, SG_LT_USB_LINUX_MMAPPED, true, false, 0},
-    {"happy_usbpcap.pcap", false, SG_CARD_CCID, SG_LT_USBPCAP, false, false, 0},
-    {"happy_http.pcap", false, SG_CARD_NONE, 0, false, true, 1460},
-    {"happy_http_mss536.pcap", false, SG_CARD_NONE, 0, false, true, 536},
-    {"happy_multi.pcapng", true, SG_CARD_GSMTAP, SG_LT_LINUX_SLL, false, true, 1460},
+    {"happy_simtrace_gsmtap.pcap", false, SG_LT_ETHERNET, 0, false, false, 0},
+    {"happy_usbmon_t0.pcap", false, 0, USBMON, false, false, 0},
+    {"happy_usbmon_t1.pcap", false, 0, USBMON, true, false, 0},
+    {"happy_usbpcap.pcap", false, 0, SG_LT_USBPCAP, false, false, 0},
+    {"happy_http.pcap", false, 0, 0, false, true, 1460},
+    {"happy_http_mss536.pcap", false, 0, 0, false, true, 536},
+    {"happy_multi.pcapng", true, SG_LT_LINUX_SLL, USBMON, false, true, 1460},
 };
 
 static const struct {
@@ -116,6 +119,7 @@ static const struct {
     {SG_SC_BPP_MAC_FAIL, "fail_bpp_mac.pcapng"},
     {SG_SC_STORE_DATA_6A80, "fail_store_data_6a80.pcapng"},
     {SG_SC_CANCEL_SESSION, "cancel_session.pcapng"},
+    {SG_SC_HAPPY_PPK, "happy_ppk_http.pcap"},
 };
 
 int main(int argc, char **argv)
@@ -168,7 +172,7 @@ int main(int argc, char **argv)
     if (!sg_pki_verify(&pn, SG_CERT_EUICC, SG_CERT_EUM) ||
         !sg_pki_verify(&pb, SG_CERT_EUICC, SG_CERT_EUM) ||
         !sg_pki_verify(&pn, SG_CERT_DPAUTH, -1) || !sg_pki_verify(&pn, SG_CERT_DPPB, -1) ||
-        !sg_pki_verify(&pn, SG_CERT_DPTLS, -1) || sg_pki_verify(&pn, SG_CERT_ROGUE_EUM, -1)) {
+        !sg_pki_verify(&pn, SG_CERT_DPTLS, -1) || !sg_pki_verify(&pn, SG_CERT_DSAUTH, -1) || sg_pki_verify(&pn, SG_CERT_ROGUE_EUM, -1)) {
         fprintf(stderr, "esim-samplegen: the generated PKI does not verify\n");
         return 1;
     }
@@ -188,16 +192,14 @@ int main(int argc, char **argv)
             t.ev[i].cut_after_blocks = 2;
             break;
         }
-    layout cut = {"truncated_mid_bpp.pcapng", true, SG_CARD_CCID, SG_LT_USB_LINUX_MMAPPED, false,
-                  true, 1460};
+    layout cut = {"truncated_mid_bpp.pcapng", true, 0, USBMON, false, true, 1460};
     render_one(&g, &t, &cut, kl, kl_len);
     sg_tr_free(&t);
     free(kl);
 
     if (run_flow(&g, &pb, SG_SC_HAPPY, &t, &kl, &kl_len) != 0)
         return 1;
-    layout brl = {"happy_brainpool_multi.pcapng", true, SG_CARD_CCID, SG_LT_USB_LINUX_MMAPPED,
-                  false, true, 1460};
+    layout brl = {"happy_brainpool_multi.pcapng", true, 0, USBMON, false, true, 1460};
     render_one(&g, &t, &brl, kl, kl_len);
     sg_tr_free(&t);
     free(kl);
@@ -205,7 +207,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof failures / sizeof *failures; i++) {
         if (run_flow(&g, &pn, failures[i].sc, &t, &kl, &kl_len) != 0)
             return 1;
-        layout l = {failures[i].name, true, SG_CARD_CCID, SG_LT_USB_LINUX_MMAPPED, false, true, 1460};
+        layout l = {failures[i].name, true, 0, USBMON, false, true, 1460};
+        if (failures[i].sc == SG_SC_HAPPY_PPK) /* HTTP only: the BPP with a PPK */
+            l = (layout){failures[i].name, false, 0, 0, false, true, 1460};
         render_one(&g, &t, &l, kl, kl_len);
         sg_tr_free(&t);
         free(kl);

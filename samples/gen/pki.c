@@ -10,6 +10,7 @@
 
 const char *const sg_cert_file_names[SG_CERT_COUNT] = {
     "CI", "EUM", "EUICC", "DPauth", "DPpb", "DPtls", "rogue_CI", "rogue_EUM", "expired_DPauth",
+    "DSauth",
 };
 
 /* One row per certificate: who signs it, its names, validity, role policy (SGP.22 4.5.2.1). */
@@ -52,6 +53,9 @@ static const cert_spec specs[SG_CERT_COUNT] = {
     [SG_CERT_EXPIRED_DPAUTH] = {SG_CERT_CI, "TEST SM-DP+ auth", "esimscope SM-DP+",
                                 "20260101000000Z", "20260102000000Z", "2.23.146.1.2.1.4",
                                 "critical,digitalSignature", 0, -1, "RID:" SG_SMDP_OID, NULL},
+    [SG_CERT_DSAUTH] = {SG_CERT_CI, "TEST SM-DS auth", "esimscope SM-DS", "20260101000000Z",
+                        "20360101000000Z", "2.23.146.1.2.1.7", "critical,digitalSignature", 0, -1,
+                        "RID:" SG_SMDS_OID, NULL},
 };
 
 static int add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)

@@ -17,7 +17,8 @@ typedef struct sg_cert {
 } sg_cert;
 
 enum { SG_CERT_CI, SG_CERT_EUM, SG_CERT_EUICC, SG_CERT_DPAUTH, SG_CERT_DPPB, SG_CERT_DPTLS,
-       SG_CERT_ROGUE_CI, SG_CERT_ROGUE_EUM, SG_CERT_EXPIRED_DPAUTH, SG_CERT_COUNT };
+       SG_CERT_ROGUE_CI, SG_CERT_ROGUE_EUM, SG_CERT_EXPIRED_DPAUTH, SG_CERT_DSAUTH,
+       SG_CERT_COUNT };
 
 typedef struct sg_pki {
     esim_curve curve;

@@ -14,14 +14,15 @@ typedef struct rctx {
 /* One exchange on the wire (T=0: a TPDU; T=1: an APDU). */
 static void wire(rctx *r, const uint8_t *cmd, size_t n, const uint8_t *rsp, size_t rn)
 {
-    if (r->o->card == SG_CARD_GSMTAP) {
+    if (r->o->ccid_port)
+        sg_reader_exchange(&r->reader, cmd, n, rsp, rn);
+    if (r->o->gsmtap_port) {
         uint8_t *m = malloc(n + rn);
         memcpy(m, cmd, n);
         memcpy(m + n, rsp, rn);
-        sg_gsmtap_emit(r->o->card_port, (unsigned)(500 + (n + rn) * 10), &r->ipid, 0, m, n + rn);
+        sg_gsmtap_emit(r->o->gsmtap_port, r->o->ccid_port ? 30 : (unsigned)(500 + (n + rn) * 10),
+                       &r->ipid, 0, m, n + rn);
         free(m);
-    } else if (r->o->card == SG_CARD_CCID) {
-        sg_reader_exchange(&r->reader, cmd, n, rsp, rn);
     }
 }
 
@@ -113,26 +114,27 @@ int sg_render(const sg_transcript *t, const sg_render_opts *o)
     rctx r;
     memset(&r, 0, sizeof r);
     r.o = o;
-    r.t0 = !(o->card == SG_CARD_CCID && o->t1);
+    r.t0 = !(o->ccid_port && o->t1);
+    bool card = o->gsmtap_port || o->ccid_port;
     r.ipid = 0x4d21;
-    if (o->card == SG_CARD_CCID)
-        sg_reader_init(&r.reader, o->card_port, o->t1);
+    if (o->ccid_port)
+        sg_reader_init(&r.reader, o->ccid_port, o->t1);
     int cut = 0;
     for (size_t i = 0; i < t->n && !cut; i++) {
         const sg_ev *e = &t->ev[i];
         switch (e->kind) {
         case SG_EV_ATR:
-            if (o->card == SG_CARD_GSMTAP)
-                sg_gsmtap_emit(o->card_port, 1000, &r.ipid, 1, e->cmd, e->cmd_len);
-            else if (o->card == SG_CARD_CCID)
+            if (o->ccid_port)
                 sg_reader_power_on(&r.reader, e->cmd, e->cmd_len);
+            if (o->gsmtap_port)
+                sg_gsmtap_emit(o->gsmtap_port, 1000, &r.ipid, 1, e->cmd, e->cmd_len);
             break;
         case SG_EV_APDU:
-            if (o->card != SG_CARD_NONE)
+            if (card)
                 apdu(&r, e->hdr, e->cmd, e->cmd_len, e->want_data, e->rsp, e->rsp_len, e->sw);
             break;
         case SG_EV_ES10:
-            if (o->card != SG_CARD_NONE)
+            if (card)
                 cut = es10(&r, e, t->channel);
             break;
         case SG_EV_HTTP:

@@ -10,11 +10,9 @@
 #include "transcript.h"
 #include "usb.h"
 
-typedef enum { SG_CARD_NONE, SG_CARD_GSMTAP, SG_CARD_CCID } sg_card_kind;
-
 typedef struct sg_render_opts {
-    sg_card_kind card;
-    sg_port *card_port;      /* GSMTAP: Ethernet/SLL port; CCID: usbmon/USBPcap port */
+    sg_port *gsmtap_port;    /* SIMtrace view (Ethernet or Linux cooked), NULL = none */
+    sg_port *ccid_port;      /* reader view (usbmon or USBPcap), NULL = none */
     bool t1;                 /* CCID: T=1 instead of T=0 */
     sg_port *http_port;      /* NULL = no HTTP in this capture */
     size_t mss;
