@@ -9,4 +9,5 @@ int esim_cmd_decode(int argc, char **argv);
 int esim_cmd_bpp(int argc, char **argv);
 int esim_cmd_profile(int argc, char **argv);
 int esim_cmd_apdus(int argc, char **argv);
+int esim_cmd_trace(int argc, char **argv);
 #endif

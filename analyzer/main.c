@@ -13,6 +13,7 @@ static const struct command commands[] = {
     {"decode", esim_cmd_decode, "decode one RSP message, BPP, profile package or certificate"},
     {"bpp", esim_cmd_bpp, "parse, decrypt and verify a Bound Profile Package"},
     {"profile", esim_cmd_profile, "decode a SAIP profile package (UPP)"},
+    {"trace", esim_cmd_trace, "analyse a capture: RSP sessions, verdicts and failure diagnosis"},
     {"apdus", esim_cmd_apdus, "list the APDUs, ES10 commands and HTTP messages of a capture"},
 };
 
