@@ -229,10 +229,14 @@ static void print_session(const esim_session *se)
                se->fail_name, se->fail_text);
     if (se->cancelled && !se->failed)
         printf("  cancelled    reason %s\n", se->cancel_reason);
-    if (se->bpp_len)
-        printf("  BPP          %zu bytes, %u segments loaded%s\n", se->bpp_len, se->bpp_segments,
-               se->bpp_match < 0 ? "" : se->bpp_match ? "; ES9+ and STORE DATA copies identical"
-                                                      : "; ES9+ and STORE DATA copies DIFFER");
+    if (se->bpp_len) {
+        printf("  BPP          %zu bytes", se->bpp_len);
+        if (se->bpp_segments)
+            printf(", %u segments loaded", se->bpp_segments);
+        if (se->bpp_match >= 0)
+            printf("; ES9+ and STORE DATA copies %s", se->bpp_match ? "identical" : "DIFFER");
+        printf("\n");
+    }
     printf("  timeline (frames %" PRIu64 "-%" PRIu64 ", %.3f s):\n", se->first_frame,
            se->last_frame, esim_session_reltime(se, se->t1_sec, se->t1_nsec));
     for (size_t i = 0; i < se->nsteps; i++) {

@@ -53,6 +53,11 @@ static void take_pending(esim_sessions *s, esim_session *se)
 {
     esim_session *p = &s->pending;
     if (p->nsteps) {
+        /* the pending list holds PENDING_MAX_STEPS: give the session its full capacity */
+        esim_session_step *st = realloc(p->steps, ESIM_SESSION_MAX_STEPS * sizeof *st);
+        if (!st)
+            return;
+        p->steps = st;
         se->steps = p->steps;
         se->nsteps = p->nsteps;
         se->steps_dropped = p->steps_dropped;
@@ -203,7 +208,7 @@ esim_verdict esim_session_verdict(const esim_session *se)
         return ESIM_VERDICT_INSTALLED;
     if (se->cancelled)
         return ESIM_VERDICT_CANCELLED;
-    if (se->seen_es11 && !se->seen_es9p && !se->seen_bpp)
+    if ((se->seen_es11 && !se->seen_es9p && !se->seen_bpp) || (se->auth_only && !se->seen_download))
         return ESIM_VERDICT_DISCOVERED;
     return ESIM_VERDICT_INCOMPLETE;
 }

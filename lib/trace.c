@@ -146,7 +146,8 @@ static void scan_member(const char *k, json_object *v, fields *f, int depth)
             copy(f->iccid, sizeof f->iccid, s);
         else if (!strcmp(k, "matchingId"))
             copy(f->matching_id, sizeof f->matching_id, s);
-        else if (!strcmp(k, "smdpAddress") || !strcmp(k, "serverAddress"))
+        else if (!strcmp(k, "smdpAddress") || !strcmp(k, "serverAddress") ||
+                 !strcmp(k, "smdsAddress"))
             copy(f->smdp, sizeof f->smdp, s);
         else if (!strcmp(k, "profileName"))
             copy(f->profile_name, sizeof f->profile_name, s);
@@ -584,6 +585,8 @@ static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
         se->seen_es10 = true;
         if (segment)
             se->seen_bpp = true, se->bpp_segments = cs ? cs->segments : se->bpp_segments + 1;
+        if (segment || tag == 0xBF21)
+            se->seen_download = true;
         fields_to_session(&f, se);
         bool failed = false;
         if (f.final == 1) {
@@ -856,6 +859,8 @@ static void on_http(const esim_http_event *ev, void *user)
             snprintf(f.tid, sizeof f.tid, "%s", keep[0] ? keep : inner.tid);
             if (jget(raw, "smdpAddress"))
                 scan_member("smdpAddress", jget(raw, "smdpAddress"), &f, 0);
+            if (jget(raw, "smdsAddress"))
+                scan_member("smdsAddress", jget(raw, "smdsAddress"), &f, 0);
         }
     }
     if (inner_tid[0] && f.tid[0] && strcmp(inner_tid, f.tid))
@@ -933,6 +938,8 @@ static void on_http(const esim_http_event *ev, void *user)
         else
             se->seen_es9p = true;
         fields_to_session(&f, se);
+        if (!strcmp(fn, "getBoundProfilePackage"))
+            se->seen_download = true;
         if (f.final == 1)
             se->installed = true;
         if (f.final == 2 && !failed) {
@@ -1040,13 +1047,21 @@ void esim_trace_finish(esim_trace *t)
     t->finished = true;
     for (int i = 0; i < ESIM_PIPE_MAX_CARDS; i++) {
         card_state *cs = &t->cards[i];
-        if (cs->loading && cs->se)
+        if (cs->loading && cs->se && !cs->se->failed)
             esim_session_add_step(cs->se, cs->se->last_frame, cs->se->t1_sec, cs->se->t1_nsec,
                               "ES10b", "LoadBoundProfilePackage", false,
                               "capture ended during the BPP load: %u segments, %zu of %zu bytes",
                               cs->segments, cs->len, cs->total);
     }
     size_t n = esim_sessions_count(t->ss);
+    /* a session that stopped after authentication while a later one went on: an SM-DS event
+     * retrieval (or a server probe), not an interrupted download */
+    for (size_t i = 0; i + 1 < n; i++) {
+        esim_session *se = esim_sessions_at(t->ss, i);
+        for (size_t j = i + 1; j < n; j++)
+            if (esim_sessions_at(t->ss, j)->first_frame > se->last_frame)
+                se->auth_only = true;
+    }
     for (size_t i = 0; i < n; i++) {
         esim_session *se = esim_sessions_at(t->ss, i);
         esim_verdict v = esim_session_verdict(se);

@@ -17,7 +17,8 @@ typedef enum {
     ESIM_VERDICT_INSTALLED,   /* ProfileInstallationResult successResult */
     ESIM_VERDICT_FAILED,      /* an error from the eUICC, the SM-DP+/SM-DS or the card interface */
     ESIM_VERDICT_CANCELLED,   /* CancelSession without an earlier failure */
-    ESIM_VERDICT_DISCOVERED,  /* an SM-DS (ES11) session that completed: no download expected */
+    ESIM_VERDICT_DISCOVERED,  /* authentication only: an SM-DS (ES11) event retrieval, or an ES10
+                               * AuthenticateServer followed by another session (no download) */
 } esim_verdict;
 
 typedef enum {
@@ -45,6 +46,8 @@ typedef struct esim_session {
     char tid_hex[2 * ESIM_SESSION_TID_MAX + 1];
     char eid[33], iccid[21], matching_id[130], smdp_address[256], profile_name[130];
     bool seen_es9p, seen_es11, seen_es10, seen_bpp;
+    bool seen_download;       /* PrepareDownload / getBoundProfilePackage / BPP */
+    bool auth_only;           /* only authenticated, and another session followed */
     bool installed, cancelled, failed;
     char cancel_reason[64];
     /* first failure */
