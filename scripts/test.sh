@@ -2,7 +2,9 @@
 # Runs every test of esimscope, the way CI does (.ci/run calls this very command):
 #  1. installs missing Debian packages (scripts/deps.sh);
 #  2. builds the libFuzzer harnesses with clang and fuzzes each for a bounded time;
-#  3. builds everything with AddressSanitizer + UndefinedBehaviorSanitizer and runs all unit, CLI
+#  3. builds the Wireshark plugin (without sanitizers: it loads into Debian's tshark) and runs
+#     tshark with it on the samples (scripts/test-plugin.sh);
+#  4. builds everything with AddressSanitizer + UndefinedBehaviorSanitizer and runs all unit, CLI
 #     and tshark tests with CTest (its summary is the last thing printed).
 # Environment: ESIM_FUZZ_SECONDS (default 20 per harness), ESIM_JOBS (default: number of cores).
 set -euo pipefail
@@ -16,6 +18,11 @@ CC=clang cmake -S . -B build-fuzz -DESIM_FUZZ=ON -DESIM_BUILD_PLUGIN=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DESIM_FUZZ_SECONDS="${ESIM_FUZZ_SECONDS:-20}" >/dev/null
 cmake --build build-fuzz -j"$jobs" >/dev/null
 ctest --test-dir build-fuzz --output-on-failure -j"$jobs"
+
+if [ -f scripts/test-plugin.sh ]; then
+  echo "== Wireshark plugin in Debian's tshark =="
+  bash scripts/test-plugin.sh
+fi
 
 echo "== ASan + UBSan build and tests =="
 cmake -S . -B build-test -DESIM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
