@@ -352,9 +352,9 @@ static void write_file(esim_trace *t, const esim_session *se, const char *what,
 static void open_bpp(esim_trace *t, esim_session *se, bpp_slot *sl, const uint8_t *d, size_t n,
                      uint64_t frame, int64_t sec, uint32_t nsec)
 {
-    if (!t->o.keylog || sl->opened)
+    if (!t->o.keylog || sl->opened || se->bpp_opened)
         return;
-    sl->opened = true;
+    sl->opened = se->bpp_opened = true;
     esim_bpp bpp;
     esim_error err = {{0}};
     if (esim_bpp_parse(d, n, &bpp, &err) != 0) {

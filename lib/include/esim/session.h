@@ -48,6 +48,7 @@ typedef struct esim_session {
     bool seen_es9p, seen_es11, seen_es10, seen_bpp;
     bool seen_download;       /* PrepareDownload / getBoundProfilePackage / BPP */
     bool auth_only;           /* only authenticated, and another session followed */
+    bool bpp_opened;          /* a BPP of this session was decrypted (--keylog) */
     bool installed, cancelled, failed;
     char cancel_reason[64];
     /* first failure */

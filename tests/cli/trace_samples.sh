@@ -1,0 +1,50 @@
+#!/bin/bash
+# esimscope trace on every sample capture of samples/ (engineer "samples"): the verdict of each
+# download session, the failure diagnosis, the BPP comparison, and decryption with the key log.
+set -u
+"$ESIMSCOPE" trace --help >/dev/null 2>&1 || { echo "esimscope trace not wired in this build"; exit 77; }
+S="$ESIM_SOURCE_DIR/samples"
+ls "$S"/*.pcap* >/dev/null 2>&1 || { echo "no samples"; exit 77; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# sample, expected verdicts of its sessions in order, exit status, text the report must contain
+check() {
+    local f="$S/$1" out rc
+    [ -f "$f" ] || { echo "skip $1 (absent)"; return; }
+    "$ESIMSCOPE" trace --json "$f" > "$dir/out.json"; rc=$?
+    [ "$rc" = "$3" ] || fail "$1: exit $rc, expected $3"
+    got=$(python3 -c '
+import json, sys
+print(" ".join(json.loads(l)["verdict"] for l in open(sys.argv[1]) if "\"event\":\"session\"" in l))' "$dir/out.json")
+    [ "$got" = "$2" ] || fail "$1: verdicts '$got', expected '$2'"
+    if [ -n "${4:-}" ]; then
+        "$ESIMSCOPE" trace "$f" | grep -qF -- "$4" || fail "$1: report lacks '$4'"
+    fi
+    echo "ok $1: $got"
+}
+for f in happy_simtrace_gsmtap.pcap happy_usbmon_t0.pcap happy_usbmon_t1.pcap happy_usbpcap.pcap; do
+    check $f "discovered installed" 0 "8 segments loaded"
+done
+for f in happy_multi.pcapng happy_brainpool_multi.pcapng; do
+    check $f "discovered installed" 0 "copies identical"
+done
+for f in happy_http.pcap happy_http_mss536.pcap happy_ppk_http.pcap; do
+    check $f "discovered installed" 0 "profile      esimscope sample profile"
+done
+check fail_matching_id.pcapng failed 1 "8.2.6/3.8 Matching ID: Refused"
+check fail_unknown_eum.pcapng failed 1 "8.1.2/6.1 EUM Certificate: Verification failed"
+check fail_bpp_mac.pcapng failed 1 "errorReason 8 scp03tSecurityError"
+check fail_store_data_6a80.pcapng failed 1 "SW 6A80"
+check cancel_session.pcapng cancelled 1 "reason endUserRejection"
+check truncated_mid_bpp.pcapng "discovered incomplete" 1 "capture ended during the BPP load"
+
+# with the key log, the BPP of the happy download is decrypted and the profile shown
+if [ -f "$S/happy_multi.keylog" ]; then
+    "$ESIMSCOPE" trace --keylog "$S/happy_multi.keylog" "$S/happy_multi.pcapng" > "$dir/k.txt"
+    grep -q "decrypt .* 0 failed" "$dir/k.txt" || fail "happy_multi: BPP not decrypted"
+    "$ESIMSCOPE" trace --keylog "$S/fail_bpp_mac.keylog" "$S/fail_bpp_mac.pcapng" > "$dir/k2.txt"
+    grep -q "decrypt .*FAILED" "$dir/k2.txt" || fail "fail_bpp_mac: bad MAC not found with the keys"
+fi
+echo OK
