@@ -3,8 +3,9 @@
  * segment, no SAIP decoding). Prints MB/s of profile.
  *
  *   bench_bpp [--size MB] [--iterations N] [--curve p256|bp256]
- *   bench_bpp --emit DIR [--profile FILE]   writes a BPP with its key logs and certificates
- *                                            (fixtures for tests/cli/bpp*.sh) */
+ *   bench_bpp --emit DIR [--profile FILE] [--euicc-d HEX]
+ *       writes a BPP with its key logs and certificates (fixtures for tests/cli/bpp*.sh);
+ *       --euicc-d fixes the eUICC one-time private key (fuzz seeds, tests/fuzz/fuzz_bpp.c) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,13 +60,22 @@ typedef struct fixture {
 static const uint8_t eid[16] = { 0x89, 0x04, 0x90, 0x32, 0x12, 0x34, 0x51, 0x23,
                                  0x45, 0x12, 0x34, 0x56, 0x78, 0x90, 0x13, 0x35 };
 
+static const char *euicc_d; /* --euicc-d */
+
 static int make(fixture *f, esim_curve c, const uint8_t *upp, size_t upp_len, bool ppk)
 {
     esim_error e;
     memset(f, 0, sizeof *f);
     f->ci_key = esim_ec_generate(c, &e);
     f->pb_key = esim_ec_generate(c, &e);
-    f->euicc = esim_ec_generate(c, &e);
+    if (euicc_d) {
+        uint8_t d[32];
+        if (esim_unhex(euicc_d, strlen(euicc_d), d, sizeof d) != 32)
+            return -1;
+        f->euicc = esim_ec_from_private(c, d, 32, &e);
+    } else {
+        f->euicc = esim_ec_generate(c, &e);
+    }
     if (!f->ci_key || !f->pb_key || !f->euicc)
         return -1;
     f->ci = make_cert(f->ci_key, "bench CI", NULL, f->ci_key, 1);
@@ -233,9 +243,11 @@ int main(int argc, char **argv)
             emit_dir = argv[++i];
         else if (!strcmp(argv[i], "--profile") && i + 1 < argc)
             profile = argv[++i];
+        else if (!strcmp(argv[i], "--euicc-d") && i + 1 < argc)
+            euicc_d = argv[++i];
         else {
             fprintf(stderr, "usage: bench_bpp [--size MB] [--iterations N] [--curve p256|bp256]\n"
-                            "       bench_bpp --emit DIR [--profile FILE]\n");
+                            "       bench_bpp --emit DIR [--profile FILE] [--euicc-d HEX]\n");
             return 2;
         }
     }

@@ -70,9 +70,10 @@ int esim_metadata_decode(const uint8_t *der, size_t len, esim_metadata *m, esim_
             while ((r = esim_tlv_next(&ni, &seq, err)) == 1 && m->n_notif < ESIM_META_NOTIF_MAX) {
                 if (seq.tag != 0x30)
                     continue;
-                if (esim_tlv_find_child(&seq, 0x03, &f, err) == 1)
+                /* automatic tags: profileManagementOperation [0], notificationAddress [1] */
+                if (esim_tlv_find_child(&seq, 0x80, &f, err) == 1)
                     m->notif[m->n_notif].events = bits_of(&f);
-                if (esim_tlv_find_child(&seq, 0x0C, &f, err) == 1)
+                if (esim_tlv_find_child(&seq, 0x81, &f, err) == 1)
                     copy_text(m->notif[m->n_notif].address, sizeof m->notif[0].address, &f);
                 m->n_notif++;
             }
@@ -134,8 +135,8 @@ int esim_metadata_encode(const esim_metadata *m, esim_buf *out, esim_error *err)
     if (m->n_notif) {
         for (size_t i = 0; i < m->n_notif && i < ESIM_META_NOTIF_MAX; i++) {
             esim_buf one = { 0 };
-            put_bits(&one, 0x03, m->notif[i].events);
-            esim_tlv_put(&one, 0x0C, m->notif[i].address, strlen(m->notif[i].address));
+            put_bits(&one, 0x80, m->notif[i].events);
+            esim_tlv_put(&one, 0x81, m->notif[i].address, strlen(m->notif[i].address));
             esim_tlv_put(&nb, 0x30, one.data, one.len);
             if (one.oom)
                 nb.oom = true;
@@ -197,7 +198,8 @@ int esim_configure_isdp_decode(const uint8_t *der, size_t len, char *oid, size_t
     if (r < 0)
         return esim_error_prefix(err, "ConfigureISDPRequest");
     if (r == 1) {
-        r = esim_tlv_find_child(&b8, 0x06, &o, err);
+        /* DpProprietaryData is automatically tagged: dpOid [0] -> '80' */
+        r = esim_tlv_find_child(&b8, 0x80, &o, err);
         if (r < 0)
             return esim_error_prefix(err, "ConfigureISDPRequest dpProprietaryData");
         if (r == 1)

@@ -16,7 +16,7 @@ typedef struct tk_pki {
     X509 *ci, *pb;
 } tk_pki;
 
-static X509 *tk_cert(EVP_PKEY *subject_key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key,
+static inline X509 *tk_cert(EVP_PKEY *subject_key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key,
                      long serial, int is_ca)
 {
     X509 *x = X509_new();
@@ -45,7 +45,7 @@ static X509 *tk_cert(EVP_PKEY *subject_key, const char *cn, X509 *issuer, EVP_PK
     return x;
 }
 
-static void tk_pki_make(tk_pki *p, esim_curve c, const char *ci_name)
+static inline void tk_pki_make(tk_pki *p, esim_curve c, const char *ci_name)
 {
     esim_error e;
     p->ci_key = esim_ec_generate(c, &e);
@@ -54,7 +54,7 @@ static void tk_pki_make(tk_pki *p, esim_curve c, const char *ci_name)
     p->pb = tk_cert(p->pb_key, "Test SM-DP+ DPpb", p->ci, p->ci_key, 2, 0);
 }
 
-static void tk_pki_free(tk_pki *p)
+static inline void tk_pki_free(tk_pki *p)
 {
     EVP_PKEY_free(p->ci_key);
     EVP_PKEY_free(p->pb_key);
@@ -68,7 +68,7 @@ static const uint8_t tk_eid[16] = { 0x89, 0x04, 0x90, 0x32, 0x12, 0x34, 0x51, 0x
 static const uint8_t tk_host[8] = { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80 };
 
 /* StoreMetadata with a 1024-byte icon: two 88 segments. */
-static void tk_metadata(esim_metadata *m, uint8_t icon[1024])
+static inline void tk_metadata(esim_metadata *m, uint8_t icon[1024])
 {
     memset(m, 0, sizeof *m);
     static const uint8_t iccid[10] = { 0x98, 0x10, 0x32, 0x54, 0x76, 0x98, 0x10, 0x32, 0x54, 0xF6 };
@@ -97,7 +97,7 @@ typedef struct tk_bpp {
     esim_bpp_built built;
 } tk_bpp;
 
-static int tk_bpp_make(tk_bpp *t, const tk_pki *pki, esim_curve c, bool use_ppk,
+static inline int tk_bpp_make(tk_bpp *t, const tk_pki *pki, esim_curve c, bool use_ppk,
                        const uint8_t *upp, size_t upp_len, esim_error *e)
 {
     memset(t, 0, sizeof *t);
@@ -111,7 +111,7 @@ static int tk_bpp_make(tk_bpp *t, const tk_pki *pki, esim_curve c, bool use_ppk,
     esim_buf md = { 0 };
     if (esim_metadata_encode(&m, &md, e))
         return -1;
-    static const uint8_t cfg[] = { 0xBF, 0x24, 0x0A, 0xB8, 0x08, 0x06, 0x06,
+    static const uint8_t cfg[] = { 0xBF, 0x24, 0x0A, 0xB8, 0x08, 0x80, 0x06,
                                    0x2B, 0x06, 0x01, 0x04, 0x01, 0x02 };
     esim_bpp_build_params p = {
         .tid = t->tid, .tid_len = sizeof t->tid, .eid = tk_eid,
@@ -127,14 +127,14 @@ static int tk_bpp_make(tk_bpp *t, const tk_pki *pki, esim_curve c, bool use_ppk,
     return rc;
 }
 
-static void tk_bpp_free(tk_bpp *t)
+static inline void tk_bpp_free(tk_bpp *t)
 {
     EVP_PKEY_free(t->euicc);
     esim_bpp_built_free(&t->built);
 }
 
 /* Key log with one line of the given kind for t. */
-static esim_keylog *tk_keylog(const tk_bpp *t, esim_keylog_kind kind)
+static inline esim_keylog *tk_keylog(const tk_bpp *t, esim_keylog_kind kind)
 {
     esim_keylog *kl = esim_keylog_new();
     esim_keylog_entry en;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include "esim/bpp.h"
 #include "esim/hex.h"
+#include "esim/asn1_decode.h"
 #include "bpp_testkit.h"
 #include "testutil.h"
 
@@ -198,11 +199,57 @@ static void test_ts48_profiles(void **state)
     assert_true(n > 0);
 }
 
+/* The project's asn1c types (the asn1 modules) accept what the builder writes, as exact DER. */
+static void asn1_exact(const char *type, const uint8_t *der, size_t len)
+{
+    asn_TYPE_descriptor_t *td = esim_asn1_type(type);
+    if (!td)
+        fail_msg("no asn1c type %s", type);
+    esim_decoded d;
+    esim_error e;
+    if (esim_asn1_decode(td, der, len, &d, &e) != 0)
+        fail_msg("%s: %s", type, e.msg);
+    assert_int_equal(d.consumed, len);
+    if (!d.exact)
+        fail_msg("%s: re-encoding differs (not DER)", type);
+    esim_decoded_free(&d);
+}
+
+static void test_asn1_crosscheck(void **state)
+{
+    (void)state;
+    tk_pki pki;
+    tk_pki_make(&pki, ESIM_CURVE_P256, "Test CI");
+    uint8_t upp[3000];
+    RAND_bytes(upp, sizeof upp);
+    tk_bpp t;
+    esim_error e;
+    assert_int_equal(tk_bpp_make(&t, &pki, ESIM_CURVE_P256, true, upp, sizeof upp, &e), 0);
+    /* (BoundProfilePackage as a whole is not checked here: asn1c 0.9.28 takes the [7]/[8]/[6]
+     * element tags of its SEQUENCE OFs as EXPLICIT, while SGP.22 BPPs carry them IMPLICIT.) */
+    esim_bpp b;
+    assert_int_equal(esim_bpp_parse(t.built.bpp, t.built.bpp_len, &b, &e), 0);
+    asn1_exact("InitialiseSecureChannelRequest", t.built.bpp + b.isc_offset,
+               (size_t)(b.smdp_sign + b.smdp_sign_len - (t.built.bpp + b.isc_offset)));
+    esim_keylog *kl = tk_keylog(&t, ESIM_KL_SESSION_KEYS);
+    esim_bpp_opened o;
+    assert_int_equal(esim_bpp_open(&b, kl, &o, &e), 0);
+    asn1_exact("ConfigureISDPRequest", o.configure_isdp, o.configure_isdp_len);
+    asn1_exact("StoreMetadataRequest", o.store_metadata, o.store_metadata_len);
+    asn1_exact("ReplaceSessionKeysRequest", o.rsk, o.rsk_len);
+    esim_bpp_opened_free(&o);
+    esim_keylog_free(kl);
+    esim_bpp_clear(&b);
+    tk_bpp_free(&t);
+    tk_pki_free(&pki);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_profiles),
         cmocka_unit_test(test_ts48_profiles),
+        cmocka_unit_test(test_asn1_crosscheck),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
