@@ -1,0 +1,153 @@
+/* The SAIP package builder: its output decodes with esim_saip and the asn1c types, gives back
+ * the parameters, round-trips byte for byte, and keeps keys out of the summary unless asked.
+ * Stands alone (no reference data). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "ProfileElement.h"
+#include "esim/hex.h"
+#include "esim/saip.h"
+#include "esim/saip_build.h"
+#include "esim/tlv.h"
+
+static const char *jstr(json_object *o, const char *k)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
+}
+
+static void test_defaults_roundtrip(void **state)
+{
+    (void)state;
+    esim_saip_build_params p;
+    esim_error e = {{0}};
+    assert_int_equal(esim_saip_build_params_init(&p, &e), 0);
+    assert_int_equal(strlen(p.iccid), 20);
+    uint8_t *der;
+    size_t len;
+    if (esim_saip_build(&p, &der, &len, &e) != 0)
+        fail_msg("%s", e.msg);
+
+    esim_saip_summary s;
+    esim_saip_opts o = {0};
+    if (esim_saip_decode(der, len, &o, &s, &e) != 0)
+        fail_msg("%s", e.msg);
+    assert_string_equal(s.iccid, p.iccid);
+    assert_false(s.iccid_plain); /* written as in EF.ICCID */
+    assert_string_equal(s.ef_iccid, p.iccid);
+    assert_string_equal(s.imsi, p.imsi);
+    assert_string_equal(s.profile_type, p.profile_type);
+    assert_int_equal(s.major_version, 2);
+    assert_int_equal(s.minor_version, 3);
+    assert_int_equal(s.has_end, 1);
+
+    static const char *const order[] = {"header", "mf", "pukCodes", "pinCodes", "usim",
+                                        "pinCodes", "akaParameter", "securityDomain", "rfm", "end"};
+    json_object *pes;
+    assert_true(json_object_object_get_ex(s.json, "profile_elements", &pes));
+    assert_int_equal(json_object_array_length(pes), sizeof order / sizeof order[0]);
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        assert_string_equal(jstr(json_object_array_get_idx(pes, i), "type"), order[i]);
+
+    /* no key or code in the summary without show_keys */
+    char k[33];
+    esim_hex(p.k, 16, k);
+    const char *js = json_object_to_json_string_ext(s.json, JSON_C_TO_STRING_PLAIN);
+    assert_null(strstr(js, k));
+    assert_non_null(strstr(js, "\"algorithm\":\"milenage\""));
+    assert_non_null(strstr(js, "\"mandatory_services\":[\"usim\",\"milenage\"]"));
+    esim_saip_summary_free(&s);
+
+    /* with show_keys: K, OPc and the SCP03 key are there */
+    o.show_keys = true;
+    assert_int_equal(esim_saip_decode(der, len, &o, &s, &e), 0);
+    js = json_object_to_json_string_ext(s.json, JSON_C_TO_STRING_PLAIN);
+    assert_non_null(strstr(js, k));
+    esim_hex(p.opc, 16, k);
+    assert_non_null(strstr(js, k));
+    esim_hex(p.scp03_enc, 16, k);
+    assert_non_null(strstr(js, k));
+    esim_saip_summary_free(&s);
+
+    /* every PE is DER: decode + re-encode gives the same bytes */
+    esim_tlv_iter it;
+    esim_tlv t;
+    esim_tlv_iter_init(&it, der, len, 0);
+    int n = 0;
+    while (esim_tlv_next(&it, &t, &e) == 1) {
+        ProfileElement_t *pe = NULL;
+        asn_dec_rval_t rv = ber_decode(NULL, &asn_DEF_ProfileElement, (void **)&pe, t.raw, esim_tlv_total(&t));
+        assert_int_equal(rv.code, RC_OK);
+        uint8_t out[2048];
+        asn_enc_rval_t er = der_encode_to_buffer(&asn_DEF_ProfileElement, pe, out, sizeof out);
+        assert_int_equal(er.encoded, esim_tlv_total(&t));
+        assert_memory_equal(out, t.raw, esim_tlv_total(&t));
+        ASN_STRUCT_FREE(asn_DEF_ProfileElement, pe);
+        n++;
+    }
+    assert_int_equal(n, 10);
+    esim_wipe(der, len);
+    free(der);
+    esim_saip_build_params_wipe(&p);
+}
+
+/* Chosen values come back; an odd-length IMSI and a 3-digit MNC are coded per TS 31.102. */
+static void test_chosen_values(void **state)
+{
+    (void)state;
+    esim_saip_build_params p;
+    esim_error e = {{0}};
+    assert_int_equal(esim_saip_build_params_init(&p, &e), 0);
+    snprintf(p.iccid, sizeof p.iccid, "%s", "8944501234567890123");
+    snprintf(p.imsi, sizeof p.imsi, "%s", "23415987654321");
+    p.mnc_len = 3;
+    uint8_t *der;
+    size_t len;
+    assert_int_equal(esim_saip_build(&p, &der, &len, &e), 0);
+    esim_saip_summary s;
+    assert_int_equal(esim_saip_decode(der, len, NULL, &s, &e), 0);
+    assert_string_equal(s.iccid, "8944501234567890123");
+    assert_string_equal(s.imsi, "23415987654321");
+    /* EF.IMSI bytes: length 08, then 1 (even count: parity nibble 1) and swapped digits */
+    static const uint8_t ef_imsi[] = {0x08, 0x21, 0x43, 0x51, 0x89, 0x67, 0x45, 0x23, 0xF1};
+    int found = 0;
+    for (size_t i = 0; i + sizeof ef_imsi <= len; i++)
+        if (memcmp(der + i, ef_imsi, sizeof ef_imsi) == 0)
+            found = 1;
+    assert_true(found);
+    esim_saip_summary_free(&s);
+    free(der);
+}
+
+static void test_bad_params(void **state)
+{
+    (void)state;
+    esim_saip_build_params p;
+    esim_error e = {{0}};
+    uint8_t *der = NULL;
+    size_t len = 0;
+    assert_int_equal(esim_saip_build_params_init(&p, &e), 0);
+    snprintf(p.iccid, sizeof p.iccid, "%s", "89ABC");
+    assert_int_equal(esim_saip_build(&p, &der, &len, &e), -1);
+    assert_non_null(strstr(e.msg, "ICCID"));
+    assert_int_equal(esim_saip_build_params_init(&p, &e), 0);
+    snprintf(p.puk1, sizeof p.puk1, "%s", "123");
+    assert_int_equal(esim_saip_build(&p, &der, &len, &e), -1);
+    assert_non_null(strstr(e.msg, "PUK"));
+    assert_null(der);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults_roundtrip),
+        cmocka_unit_test(test_chosen_values),
+        cmocka_unit_test(test_bad_params),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
