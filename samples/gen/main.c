@@ -42,10 +42,11 @@ typedef struct layout {
     bool t1;
     bool http;
     size_t mss;
+    bool tls;               /* HTTPS on 443, with an SSLKEYLOGFILE beside the capture */
 } layout;
 
 static void render_one(gen *g, const sg_transcript *t, const layout *l, const char *keylog,
-                       size_t keylog_len)
+                       size_t keylog_len, const sg_pki *pki)
 {
     char *path = g_build_filename(g->out, l->name, NULL);
     sg_cap cap;
@@ -70,7 +71,23 @@ static void render_one(gen *g, const sg_transcript *t, const layout *l, const ch
                         .ccid_port = l->ccid_lt ? &usb : NULL, .t1 = l->t1,
                         .http_port = l->http ? &net : NULL, .mss = l->mss ? l->mss : 1460,
                         .http_port_no = 80};
-    sg_render(t, &o);
+    sg_tls_cfg tc = {pki->c[SG_CERT_DPTLS].x509, pki->c[SG_CERT_DPTLS].key.pk,
+                     pki->c[SG_CERT_CI].x509, g_string_new(NULL)};
+    if (l->tls) {
+        o.tls = &tc;
+        o.http_port_no = 443;
+    }
+    if (sg_render(t, &o) < 0)
+        fail(g, l->name);
+    if (l->tls) {
+        char *sk = g_strconcat(l->name, ".sslkeylog", NULL);
+        char *dot = strstr(sk, ".pcap");
+        if (dot)
+            memmove(dot, ".sslkeylog", sizeof ".sslkeylog");
+        write_text(g, sk, tc.keylog->str, tc.keylog->len);
+        g_free(sk);
+    }
+    g_string_free(tc.keylog, TRUE);
     if (sg_cap_close(&cap) != 0)
         fail(g, l->name);
     g_free(path);
@@ -101,13 +118,14 @@ static int run_flow(gen *g, const sg_pki *pki, sg_scenario sc, sg_transcript *t,
 
 #define USBMON SG_LT_USB_LINUX_MMAPPED
 static const layout happy_layouts[] = {
-    {"happy_simtrace_gsmtap.pcap", false, SG_LT_ETHERNET, 0, false, false, 0},
-    {"happy_usbmon_t0.pcap", false, 0, USBMON, false, false, 0},
-    {"happy_usbmon_t1.pcap", false, 0, USBMON, true, false, 0},
-    {"happy_usbpcap.pcap", false, 0, SG_LT_USBPCAP, false, false, 0},
-    {"happy_http.pcap", false, 0, 0, false, true, 1460},
-    {"happy_http_mss536.pcap", false, 0, 0, false, true, 536},
-    {"happy_multi.pcapng", true, SG_LT_LINUX_SLL, USBMON, false, true, 1460},
+    {"happy_simtrace_gsmtap.pcap", false, SG_LT_ETHERNET, 0, false, false, 0, false},
+    {"happy_usbmon_t0.pcap", false, 0, USBMON, false, false, 0, false},
+    {"happy_usbmon_t1.pcap", false, 0, USBMON, true, false, 0, false},
+    {"happy_usbpcap.pcap", false, 0, SG_LT_USBPCAP, false, false, 0, false},
+    {"happy_http.pcap", false, 0, 0, false, true, 1460, false},
+    {"happy_http_mss536.pcap", false, 0, 0, false, true, 536, false},
+    {"happy_multi.pcapng", true, SG_LT_LINUX_SLL, USBMON, false, true, 1460, false},
+    {"happy_https.pcapng", true, 0, USBMON, false, true, 1460, true},
 };
 
 static const struct {
@@ -185,32 +203,32 @@ int main(int argc, char **argv)
     if (run_flow(&g, &pn, SG_SC_HAPPY, &t, &kl, &kl_len) != 0)
         return 1;
     for (size_t i = 0; i < sizeof happy_layouts / sizeof *happy_layouts; i++)
-        render_one(&g, &t, &happy_layouts[i], kl, kl_len);
+        render_one(&g, &t, &happy_layouts[i], kl, kl_len, &pn);
     /* the same download cut short in the middle of the first '86' segment */
     for (size_t i = 0; i < t.n; i++)
         if (t.ev[i].kind == SG_EV_ES10 && t.ev[i].cmd_len > 300 && t.ev[i].cmd[0] == 0x86) {
             t.ev[i].cut_after_blocks = 2;
             break;
         }
-    layout cut = {"truncated_mid_bpp.pcapng", true, 0, USBMON, false, true, 1460};
-    render_one(&g, &t, &cut, kl, kl_len);
+    layout cut = {"truncated_mid_bpp.pcapng", true, 0, USBMON, false, true, 1460, false};
+    render_one(&g, &t, &cut, kl, kl_len, &pn);
     sg_tr_free(&t);
     free(kl);
 
     if (run_flow(&g, &pb, SG_SC_HAPPY, &t, &kl, &kl_len) != 0)
         return 1;
-    layout brl = {"happy_brainpool_multi.pcapng", true, 0, USBMON, false, true, 1460};
-    render_one(&g, &t, &brl, kl, kl_len);
+    layout brl = {"happy_brainpool_multi.pcapng", true, 0, USBMON, false, true, 1460, false};
+    render_one(&g, &t, &brl, kl, kl_len, &pb);
     sg_tr_free(&t);
     free(kl);
 
     for (size_t i = 0; i < sizeof failures / sizeof *failures; i++) {
         if (run_flow(&g, &pn, failures[i].sc, &t, &kl, &kl_len) != 0)
             return 1;
-        layout l = {failures[i].name, true, 0, USBMON, false, true, 1460};
+        layout l = {failures[i].name, true, 0, USBMON, false, true, 1460, false};
         if (failures[i].sc == SG_SC_HAPPY_PPK) /* HTTP only: the BPP with a PPK */
-            l = (layout){failures[i].name, false, 0, 0, false, true, 1460};
-        render_one(&g, &t, &l, kl, kl_len);
+            l = (layout){failures[i].name, false, 0, 0, false, true, 1460, false};
+        render_one(&g, &t, &l, kl, kl_len, &pn);
         sg_tr_free(&t);
         free(kl);
     }

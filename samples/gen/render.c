@@ -9,6 +9,8 @@ typedef struct rctx {
     bool t0;
     sg_tcp tcp[2];
     bool open[2];
+    sg_tls *tls[2];
+    bool failed;
 } rctx;
 
 /* One exchange on the wire (T=0: a TPDU; T=1: an APDU). */
@@ -104,6 +106,14 @@ static void http(rctx *r, const sg_ev *e)
                     0x9B2E7700u + (uint32_t)h * 0x2000000u, r->o->mss);
         sg_tcp_connect(&r->tcp[h]);
         r->open[h] = true;
+        if (r->o->tls)
+            r->tls[h] = sg_tls_start(&r->tcp[h], r->o->tls,
+                                     h ? "smds.esimscope.test" : "smdpplus.esimscope.test");
+    }
+    if (r->o->tls) {
+        if (!r->tls[h] || sg_tls_exchange(r->tls[h], e->cmd, e->cmd_len, e->rsp, e->rsp_len) != 0)
+            r->failed = true;
+        return;
     }
     sg_tcp_send(&r->tcp[h], 0, e->cmd, e->cmd_len);
     sg_tcp_send(&r->tcp[h], 1, e->rsp, e->rsp_len);
@@ -143,9 +153,10 @@ int sg_render(const sg_transcript *t, const sg_render_opts *o)
             break;
         }
     }
-    if (o->http_port && !cut)
-        for (int h = 0; h < 2; h++)
-            if (r.open[h])
-                sg_tcp_close(&r.tcp[h]);
-    return cut;
+    for (int h = 0; h < 2; h++) {
+        sg_tls_end(r.tls[h], !cut);
+        if (r.open[h] && !cut)
+            sg_tcp_close(&r.tcp[h]);
+    }
+    return r.failed ? -1 : cut;
 }

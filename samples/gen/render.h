@@ -7,6 +7,7 @@
 #ifndef SG_RENDER_H
 #define SG_RENDER_H
 #include "net.h"
+#include "tls.h"
 #include "transcript.h"
 #include "usb.h"
 
@@ -16,9 +17,10 @@ typedef struct sg_render_opts {
     bool t1;                 /* CCID: T=1 instead of T=0 */
     sg_port *http_port;      /* NULL = no HTTP in this capture */
     size_t mss;
-    uint16_t http_port_no;   /* 80 */
+    uint16_t http_port_no;   /* 80, or 443 with tls */
+    const sg_tls_cfg *tls;   /* HTTPS: NULL = plain HTTP */
 } sg_render_opts;
 
-/* Returns 0, or 1 when the transcript asked to cut the capture short. */
+/* Returns 0, 1 when the transcript asked to cut the capture short, -1 when TLS failed. */
 int sg_render(const sg_transcript *t, const sg_render_opts *o);
 #endif

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # esim-samplegen rebuilds the committed samples bit for bit from --seed 1 (all but the PPK sample,
-# whose PPK is random: docs/samples.md), the generator's own self-checks pass (signatures verify,
+# whose PPK is random, and the HTTPS one, whose TLS randoms are: docs/samples.md), the generator's own self-checks pass (signatures verify,
 # the PKI chains, every BPP opens with the core BPP reader), and esimscope reads the samples back:
 # the APDU layer finds every ES10 command of the download with no warning, and `esimscope bpp`
 # MAC-checks and decrypts every BPP with the sample's key log (and checks smdpSign + DPpb chain).
@@ -18,7 +18,7 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 "$GEN" --seed 1 --out "$tmp/s1" || fail "esim-samplegen --seed 1 failed"
 n=0
 for f in $(cd "$S" && ls *.pcap *.pcapng *.keylog; cd "$S" && find pki -type f); do
-    case $f in happy_ppk_http.*) continue ;; esac
+    case $f in happy_ppk_http.* | happy_https.*) continue ;; esac
     n=$((n + 1))
     cmp -s "$S/$f" "$tmp/s1/$f" || fail "$f differs from a fresh --seed 1 run"
 done
@@ -43,7 +43,7 @@ done
 # 2. the APDU layer reads every card capture back
 es10_of() { "$E" apdus --no-http "$1" | grep -o 'ES10 BF[0-9A-F][0-9A-F]' | awk '{print $2}' | tr '\n' ' '; }
 happy="BF20 BF2E BF38 BF2E BF38 BF21 BF36 BF28 BF30 BF31 "
-for f in happy_simtrace_gsmtap.pcap happy_usbmon_t0.pcap happy_usbmon_t1.pcap happy_usbpcap.pcap happy_brainpool_multi.pcapng; do
+for f in happy_simtrace_gsmtap.pcap happy_usbmon_t0.pcap happy_usbmon_t1.pcap happy_usbpcap.pcap happy_brainpool_multi.pcapng happy_https.pcapng; do
     [ "$(es10_of "$S/$f")" = "$happy" ] || fail "$f: ES10 commands: $(es10_of "$S/$f")"
     "$E" apdus "$S/$f" | tail -1 | grep -q ' 0 warnings; 0 findings' || fail "$f: warnings or findings"
 done
@@ -57,11 +57,13 @@ done
 if "$E" bpp --help 2>&1 | grep -q -- '--keylog'; then
     bpps=0
     for f in "$S"/*.pcap "$S"/*.pcapng; do
-        b64=$(tshark -r "$f" -Y http.response -T fields -e http.file_data 2>/dev/null |
+        name=$(basename "${f%.*}")
+        tlskeys=()
+        [ -f "$S/$name.sslkeylog" ] && tlskeys=(-o "tls.keylog_file:$S/$name.sslkeylog")
+        b64=$(tshark "${tlskeys[@]}" -r "$f" -Y http.response -T fields -e http.file_data 2>/dev/null |
               grep -o '"boundProfilePackage":"[^"]*"' | cut -d'"' -f4)
         [ -n "$b64" ] || continue
         bpps=$((bpps + 1))
-        name=$(basename "${f%.*}")
         printf '%s' "$b64" > "$tmp/$name.b64"
         c=nist; case $name in *brainpool*) c=brp ;; esac
         out=$("$E" bpp --in base64 --keylog "$S/$name.keylog" --cert "$S/pki/$c/CERT_DPpb.pem" \
@@ -71,7 +73,7 @@ if "$E" bpp --help 2>&1 | grep -q -- '--keylog'; then
         *) [ $rc -eq 0 ] && grep -q 'Result: verified' <<<"$out" || { fail "$name: BPP not verified (rc $rc)"; echo "$out" | tail -5; } ;;
         esac
     done
-    [ $bpps -ge 8 ] || fail "only $bpps BPPs found in the samples"
+    [ $bpps -ge 9 ] || fail "only $bpps BPPs found in the samples"
 else
     echo "note: esimscope bpp not available in this build; BPP check skipped"
 fi

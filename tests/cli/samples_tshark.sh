@@ -73,6 +73,17 @@ maxlen() { ts "$1" -T fields -e tcp.len | sort -n | tail -1; }
 n=$(ts "$S/happy_http_mss536.pcap" -Y 'tcp.reassembled.length > 1072' -T fields -e frame.number | wc -l)
 [ "$n" -ge 3 ] || fail "happy_http_mss536: expected bodies reassembled from 3+ segments, got $n"
 
+# HTTPS: TLS 1.2 with TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (SGP.22 2.6.6) on 443, and the
+# SSLKEYLOGFILE beside it decrypts the same six calls
+f=$S/happy_https.pcapng
+[ "$(ts "$f" -Y 'tls.handshake.type == 2' -T fields -e tls.handshake.ciphersuite | sort -u)" = "0xc02b" ] || fail "https: server hello cipher suite"
+[ "$(ts "$f" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' -T fields -e tcp.dstport | sort -u)" = "443" ] || fail "https: not port 443"
+[ "$(ts "$f" -Y http.request -T fields -e frame.number | wc -l)" -eq 0 ] || fail "https: HTTP visible without the key log"
+got=$(ts "$f" -o "tls.keylog_file:$S/happy_https.sslkeylog" -Y http.request -T fields -e http.request.uri)
+[ "$got" = "$expect" ] || fail "https: decrypted request URIs: $got"
+out=$(ts "$f" -o "tls.keylog_file:$S/happy_https.sslkeylog" -z expert -q)
+grep -qE '^(Errors|Warns) \(' <<<"$out" && fail "https: expert errors/warnings after decryption"
+
 # 5. the pcapng with three interfaces of three link types
 f=$S/happy_multi.pcapng
 [ "$(ts "$f" -T fields -e frame.interface_id | sort -u | tr '\n' ' ')" = "0 1 2 " ] || fail "multi: not 3 interfaces"

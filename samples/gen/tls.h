@@ -1,0 +1,27 @@
+/* HTTPS for the samples: an in-process OpenSSL TLS 1.2 client (the LPA) and server (SM-DP+ / SM-DS,
+ * with the DPtls certificate) talking over memory BIOs; every flight of TLS records goes into the
+ * TCP connection model as it would on the wire, and the session secrets are written in the
+ * SSLKEYLOGFILE format (SSL_CTX_set_keylog_callback) so Wireshark can decrypt the capture. TLS
+ * randoms and ECDHE keys come from OpenSSL's RNG: TLS samples differ on every run. */
+#ifndef SG_TLS_H
+#define SG_TLS_H
+#include <glib.h>
+#include <openssl/ssl.h>
+#include "net.h"
+
+typedef struct sg_tls_cfg {
+    X509 *cert;             /* server certificate (CERT.DP.TLS) */
+    EVP_PKEY *key;
+    X509 *ca;               /* the CI: the client's trust anchor */
+    GString *keylog;        /* SSLKEYLOGFILE lines are appended here */
+} sg_tls_cfg;
+
+typedef struct sg_tls sg_tls;
+
+/* Runs the handshake over t (already connected). NULL on failure (message on stderr). */
+sg_tls *sg_tls_start(sg_tcp *t, const sg_tls_cfg *cfg, const char *sni);
+/* One HTTP exchange inside the TLS session. Returns 0 / -1. */
+int sg_tls_exchange(sg_tls *s, const uint8_t *req, size_t n, const uint8_t *rsp, size_t rn);
+/* With notify: close_notify from the client, then the server's. Frees. */
+void sg_tls_end(sg_tls *s, bool notify);
+#endif
