@@ -14,6 +14,7 @@
 #include "esim/saip.h"
 #include "esim/saip_build.h"
 #include "esim/tlv.h"
+#include "testutil.h"
 
 static const char *jstr(json_object *o, const char *k)
 {
@@ -142,9 +143,55 @@ static void test_bad_params(void **state)
     assert_null(der);
 }
 
+/* Fixed parameters (no randomness) for the committed fixture tests/data/saip_built.der that
+ * tests/cli/profile.sh feeds to `esimscope profile`. The keys are obvious test patterns. */
+static void fixed_params(esim_saip_build_params *p)
+{
+    esim_error e;
+    assert_int_equal(esim_saip_build_params_init(p, &e), 0);
+    uint8_t *keys[] = {p->k, p->opc, p->scp80_kic, p->scp80_kid, p->scp80_kik, p->scp81_psk,
+                       p->scp81_dek, p->scp03_enc, p->scp03_mac, p->scp03_dek};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        for (int j = 0; j < 16; j++)
+            keys[i][j] = (uint8_t)(0x10 * (i + 1) + j);
+    snprintf(p->pin1, sizeof p->pin1, "1234");
+    snprintf(p->pin2, sizeof p->pin2, "5678");
+    snprintf(p->adm1, sizeof p->adm1, "87654321");
+    snprintf(p->puk1, sizeof p->puk1, "11223344");
+    snprintf(p->puk2, sizeof p->puk2, "55667788");
+}
+
+/* The fixture is exactly what the builder produces from fixed_params() (set
+ * ESIM_WRITE_FIXTURE=1 to rewrite it after an intended change of the builder). */
+static void test_fixture(void **state)
+{
+    (void)state;
+    esim_saip_build_params p;
+    esim_error e = {{0}};
+    uint8_t *der;
+    size_t len;
+    fixed_params(&p);
+    assert_int_equal(esim_saip_build(&p, &der, &len, &e), 0);
+    const char *path = ESIM_SOURCE_DIR "/tests/data/saip_built.der";
+    if (getenv("ESIM_WRITE_FIXTURE")) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(der, 1, len, f), len);
+        fclose(f);
+    }
+    size_t flen;
+    uint8_t *fx = tu_read_file(path, &flen);
+    assert_non_null(fx);
+    assert_int_equal(flen, len);
+    assert_memory_equal(fx, der, len);
+    free(fx);
+    free(der);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fixture),
         cmocka_unit_test(test_defaults_roundtrip),
         cmocka_unit_test(test_chosen_values),
         cmocka_unit_test(test_bad_params),
