@@ -104,6 +104,10 @@ static bool run_part(esim_bsp *b, const esim_bpp *bpp, esim_bpp_part p, bool dec
     esim_buf out = { 0 };
     bool all_ok = true;
     uint8_t tag = esim_bpp_part_seg_tag(p);
+    size_t total = 0;
+    for (size_t i = 0; i < bpp->nseg[p]; i++)
+        total += bpp->seg[p][i].len;
+    esim_buf_reserve(&out, total); /* one allocation for the whole part */
     for (size_t i = 0; i < bpp->nseg[p]; i++) {
         const esim_bpp_segment *s = &bpp->seg[p][i];
         esim_bpp_segcheck *sc = &o->seg[p][i];

@@ -278,11 +278,21 @@ int esim_bsp_init(esim_bsp *b, const esim_bsp_keys *k, esim_error *err)
     b->k = *k;
     b->counter = 1;
     b->ecb = EVP_CIPHER_CTX_new();
-    b->cbc = EVP_CIPHER_CTX_new();
+    b->cbc_enc = EVP_CIPHER_CTX_new();
+    b->cbc_dec = EVP_CIPHER_CTX_new();
     b->cmac = EVP_MAC_CTX_new(mac_cmac);
-    if (!b->ecb || !b->cbc || !b->cmac ||
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, "AES-128-CBC", 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (!b->ecb || !b->cbc_enc || !b->cbc_dec || !b->cmac ||
         EVP_EncryptInit_ex2(b->ecb, cipher_ecb, b->k.s_enc, NULL, NULL) != 1 ||
-        EVP_CIPHER_CTX_set_padding(b->ecb, 0) != 1) {
+        EVP_CIPHER_CTX_set_padding(b->ecb, 0) != 1 ||
+        EVP_CipherInit_ex2(b->cbc_enc, cipher_cbc, b->k.s_enc, NULL, 1, NULL) != 1 ||
+        EVP_CIPHER_CTX_set_padding(b->cbc_enc, 0) != 1 ||
+        EVP_CipherInit_ex2(b->cbc_dec, cipher_cbc, b->k.s_enc, NULL, 0, NULL) != 1 ||
+        EVP_CIPHER_CTX_set_padding(b->cbc_dec, 0) != 1 ||
+        EVP_MAC_init(b->cmac, b->k.s_mac, 16, params) != 1) {
         esim_bsp_free(b);
         return ossl_fail(err, "AES setup");
     }
@@ -292,7 +302,8 @@ int esim_bsp_init(esim_bsp *b, const esim_bsp_keys *k, esim_error *err)
 void esim_bsp_free(esim_bsp *b)
 {
     EVP_CIPHER_CTX_free(b->ecb);
-    EVP_CIPHER_CTX_free(b->cbc);
+    EVP_CIPHER_CTX_free(b->cbc_enc);
+    EVP_CIPHER_CTX_free(b->cbc_dec);
     EVP_MAC_CTX_free(b->cmac);
     esim_wipe(b, sizeof *b);
     memset(b, 0, sizeof *b);
@@ -325,12 +336,9 @@ static int chain_mac(esim_bsp *b, uint8_t tag, const uint8_t *data, size_t n, si
 {
     uint8_t hdr[10];
     size_t hl = esim_tlv_encode_header(tag, lcc, hdr);
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, "AES-128-CBC", 0),
-        OSSL_PARAM_construct_end(),
-    };
     size_t ml = 0;
-    if (EVP_MAC_init(b->cmac, b->k.s_mac, 16, params) != 1 ||
+    /* no key: restart with the key set in esim_bsp_init */
+    if (EVP_MAC_init(b->cmac, NULL, 0, NULL) != 1 ||
         EVP_MAC_update(b->cmac, b->k.mcv, 16) != 1 || EVP_MAC_update(b->cmac, hdr, hl) != 1 ||
         EVP_MAC_update(b->cmac, data, n) != 1 || EVP_MAC_final(b->cmac, mac, &ml, 16) != 1 ||
         ml != 16)
@@ -343,10 +351,11 @@ static int cbc(esim_bsp *b, int enc, const uint8_t icv[16], const uint8_t *in, s
                uint8_t *out, esim_error *err)
 {
     int l1 = 0, l2 = 0;
-    if (n > INT32_MAX || EVP_CipherInit_ex2(b->cbc, cipher_cbc, b->k.s_enc, icv, enc, NULL) != 1 ||
-        EVP_CIPHER_CTX_set_padding(b->cbc, 0) != 1 ||
-        EVP_CipherUpdate(b->cbc, out, &l1, in, (int)n) != 1 ||
-        EVP_CipherFinal_ex(b->cbc, out + l1, &l2) != 1 || (size_t)(l1 + l2) != n)
+    EVP_CIPHER_CTX *c = enc ? b->cbc_enc : b->cbc_dec;
+    /* keep the key schedule, set only the ICV */
+    if (n > INT32_MAX || EVP_CipherInit_ex2(c, NULL, NULL, icv, enc, NULL) != 1 ||
+        EVP_CipherUpdate(c, out, &l1, in, (int)n) != 1 ||
+        EVP_CipherFinal_ex(c, out + l1, &l2) != 1 || (size_t)(l1 + l2) != n)
         return ossl_fail(err, "AES-128-CBC");
     return 0;
 }
@@ -409,10 +418,18 @@ int esim_bsp_unprotect(esim_bsp *b, uint8_t tag, bool decrypt, const uint8_t *va
             return esim_error_set(err, "out of memory");
         return 0;
     }
+    /* decrypt straight into out when there is one */
     uint8_t stackbuf[1024], icv[16];
-    uint8_t *tmp = dn <= sizeof stackbuf ? stackbuf : malloc(dn);
-    if (!tmp)
-        return esim_error_set(err, "out of memory");
+    uint8_t *tmp;
+    if (out) {
+        if (esim_buf_reserve(out, dn) != 0)
+            return esim_error_set(err, "out of memory");
+        tmp = out->data + out->len;
+    } else {
+        tmp = dn <= sizeof stackbuf ? stackbuf : malloc(dn);
+        if (!tmp)
+            return esim_error_set(err, "out of memory");
+    }
     int rc = -1;
     if (next_icv(b, icv, err) == 0 && cbc(b, 0, icv, value, dn, tmp, err) == 0) {
         rc = 0;
@@ -421,11 +438,14 @@ int esim_bsp_unprotect(esim_bsp *b, uint8_t tag, bool decrypt, const uint8_t *va
         while (i > 0 && dn - i < 15 && tmp[i - 1] == 0)
             i--;
         chk->pad_ok = i > 0 && tmp[i - 1] == 0x80;
-        if (chk->pad_ok && out && esim_buf_append(out, tmp, i - 1))
-            rc = esim_error_set(err, "out of memory");
+        if (chk->pad_ok && out) {
+            esim_wipe(tmp + i - 1, dn - (i - 1));
+            out->len += i - 1;
+            return 0;
+        }
     }
     esim_wipe(tmp, dn);
-    if (tmp != stackbuf)
+    if (!out && tmp != stackbuf)
         free(tmp);
     return rc;
 }

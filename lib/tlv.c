@@ -117,7 +117,7 @@ const char *esim_tlv_tag_str(uint32_t tag, char buf[9])
 
 /* --- writer --- */
 
-int esim_buf_append(esim_buf *b, const void *p, size_t n)
+int esim_buf_reserve(esim_buf *b, size_t n)
 {
     if (b->oom)
         return -1;
@@ -145,6 +145,13 @@ int esim_buf_append(esim_buf *b, const void *p, size_t n)
         b->data = d;
         b->cap = cap;
     }
+    return 0;
+}
+
+int esim_buf_append(esim_buf *b, const void *p, size_t n)
+{
+    if (esim_buf_reserve(b, n) != 0)
+        return -1;
     if (n)
         memcpy(b->data + b->len, p, n);
     b->len += n;

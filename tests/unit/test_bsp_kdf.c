@@ -84,6 +84,53 @@ static void test_ecdh_both_ways(void **state)
     }
 }
 
+/* The segment as SGP.22 2.6.4.4 defines it, computed here with one-shot OpenSSL calls,
+ * independently of lib/bsp.c: tag || len || data || CMAC8, data = AES-CBC(S-ENC,
+ * ICV = AES-ECB(S-ENC, counter), plain || 80 00..) or the plaintext (MAC only); CMAC over
+ * MCV || tag || len || data. Returns the full CMAC (the next MCV) in next_mcv. */
+static size_t expected_segment(const esim_bsp_keys *k, const uint8_t mcv[16], uint64_t counter,
+                               uint8_t tag, bool enc, const uint8_t *plain, size_t n,
+                               uint8_t *out, uint8_t next_mcv[16])
+{
+    uint8_t data[1200], blk[16] = { 0 }, icv[16], padded[1200];
+    size_t dn = n;
+    int l = 0, l2 = 0;
+    if (enc) {
+        for (int i = 0; i < 8; i++)
+            blk[15 - i] = (uint8_t)(counter >> (8 * i));
+        EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+        EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, k->s_enc, NULL);
+        EVP_CIPHER_CTX_set_padding(c, 0);
+        EVP_EncryptUpdate(c, icv, &l, blk, 16);
+        memcpy(padded, plain, n);
+        padded[n] = 0x80;
+        dn = (n / 16 + 1) * 16;
+        memset(padded + n + 1, 0, dn - n - 1);
+        EVP_EncryptInit_ex(c, EVP_aes_128_cbc(), NULL, k->s_enc, icv);
+        EVP_CIPHER_CTX_set_padding(c, 0);
+        EVP_EncryptUpdate(c, data, &l, padded, (int)dn);
+        EVP_EncryptFinal_ex(c, data + l, &l2);
+        EVP_CIPHER_CTX_free(c);
+    } else {
+        memcpy(data, plain, n);
+    }
+    size_t lcc = dn + 8, o = 0;
+    out[o++] = tag;
+    if (lcc >= 256) { out[o++] = 0x82; out[o++] = (uint8_t)(lcc >> 8); }
+    else if (lcc >= 128) out[o++] = 0x81;
+    out[o++] = (uint8_t)lcc;
+    uint8_t macin[1300];
+    memcpy(macin, mcv, 16);
+    memcpy(macin + 16, out, o);
+    memcpy(macin + 16 + o, data, dn);
+    size_t ml;
+    assert_non_null(EVP_Q_mac(NULL, "CMAC", NULL, "AES-128-CBC", NULL, k->s_mac, 16, macin,
+                              16 + o + dn, next_mcv, 16, &ml));
+    memcpy(out + o, data, dn);
+    memcpy(out + o + dn, next_mcv, 8);
+    return o + dn + 8;
+}
+
 /* Segment protection: every segment round-trips and the counter advances for MAC-only too. */
 static void test_segments(void **state)
 {
@@ -105,7 +152,14 @@ static void test_segments(void **state)
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         bool enc = sizes[s] <= esim_bsp_max_plain(true) && s % 2 == 0;
         esim_buf seg = { 0 }, out = { 0 };
+        uint8_t mcv_before[16], want[1300], next_mcv[16];
+        memcpy(mcv_before, tx.k.mcv, 16);
+        size_t wl = expected_segment(&k, mcv_before, tx.counter, enc ? 0x86 : 0x88, enc, plain,
+                                     sizes[s], want, next_mcv);
         assert_int_equal(esim_bsp_protect(&tx, enc ? 0x86 : 0x88, enc, plain, sizes[s], &seg, &e), 0);
+        assert_int_equal(seg.len, wl);
+        assert_memory_equal(seg.data, want, wl);
+        assert_memory_equal(tx.k.mcv, next_mcv, 16);
         esim_tlv t;
         assert_int_equal(esim_tlv_parse(seg.data, seg.len, 0, &t, &e), 0);
         assert_true(esim_tlv_total(&t) <= ESIM_BSP_SEGMENT_MAX || sizes[s] > 1007);

@@ -62,8 +62,8 @@ int esim_bsp_kdf(const uint8_t *secret, size_t secret_len, uint8_t key_type, uin
 typedef struct esim_bsp {
     esim_bsp_keys k;        /* k.mcv is the current chaining value */
     uint64_t counter;       /* block counter of the next segment (starts at 1) */
-    EVP_CIPHER_CTX *ecb, *cbc;
-    EVP_MAC_CTX *cmac;
+    EVP_CIPHER_CTX *ecb, *cbc_enc, *cbc_dec;   /* keyed once; only the ICV changes */
+    EVP_MAC_CTX *cmac;                         /* keyed once; restarted per segment */
 } esim_bsp;
 
 int esim_bsp_init(esim_bsp *b, const esim_bsp_keys *k, esim_error *err);

@@ -59,6 +59,8 @@ typedef struct esim_buf {
 
 /* Appends n bytes (returns 0, or -1 when memory ran out). */
 int esim_buf_append(esim_buf *b, const void *p, size_t n);
+/* Makes room for n more bytes (returns 0 / -1); data + len is then writable for n bytes. */
+int esim_buf_reserve(esim_buf *b, size_t n);
 /* Wipes (the buffer may hold key material) and frees. */
 void esim_buf_free(esim_buf *b);
 /* Takes the bytes out of b (b becomes empty); NULL when b->oom. */
