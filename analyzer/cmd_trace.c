@@ -216,7 +216,8 @@ static void print_session(const esim_session *se)
     if (se->eid[0])
         printf("  EID          %s\n", se->eid);
     if (se->smdp_address[0])
-        printf("  SM-DP+       %s\n", se->smdp_address);
+        printf("  %-12s %s\n", se->seen_es11 && !se->seen_es9p ? "SM-DS" : "SM-DP+",
+               se->smdp_address);
     if (se->matching_id[0])
         printf("  matching ID  %s\n", se->matching_id);
     if (se->iccid[0])

@@ -131,6 +131,8 @@ static const char *error_type_of(const char *member)
 }
 
 static void scan(json_object *o, fields *f, int depth);
+static const char *jget_str(json_object *o, const char *k);
+static json_object *jget(json_object *o, const char *k);
 
 static void scan_member(const char *k, json_object *v, fields *f, int depth)
 {
@@ -193,11 +195,35 @@ static void scan_member(const char *k, json_object *v, fields *f, int depth)
     scan(v, f, depth + 1);
 }
 
+/* The EID in an eUICC certificate: subject serialNumber (OID 2.5.4.5) holding 32 digits
+ * (SGP.22 section 4.5.2.1.0.2), here as the hex of its DER string. */
+static void cert_eid(json_object *o, fields *f)
+{
+    const char *oid = jget_str(jget(o, "type"), "oid");
+    json_object *v = jget(o, "value");
+    if (!oid || strcmp(oid, "2.5.4.5") || !v || !json_object_is_type(v, json_type_string))
+        return;
+    const char *h = json_object_get_string(v);
+    uint8_t b[40];
+    long n = esim_unhex(h, strlen(h), b, sizeof b);
+    if (n != 34 || (b[0] != 0x13 && b[0] != 0x0C) || b[1] != 32)
+        return;
+    char eid[33];
+    for (int i = 0; i < 32; i++) {
+        if (b[2 + i] < '0' || b[2 + i] > '9')
+            return;
+        eid[i] = (char)b[2 + i];
+    }
+    eid[32] = 0;
+    copy(f->eid, sizeof f->eid, eid);
+}
+
 static void scan(json_object *o, fields *f, int depth)
 {
     if (!o || depth > 40)
         return;
     if (json_object_is_type(o, json_type_object)) {
+        cert_eid(o, f);
         json_object_object_foreach(o, k, v) scan_member(k, v, f, depth);
     } else if (json_object_is_type(o, json_type_array)) {
         size_t n = json_object_array_length(o);
@@ -506,6 +532,22 @@ static void bpp_complete(esim_trace *t, card_state *cs, esim_session *se,
     compare_bpp(t, se, sl, ev->frame_last, ev->ts_sec, ev->ts_nsec, card);
 }
 
+/* One line for an ES10 step: what it was and the identities it carried. */
+static void describe(char *out, size_t cap, const char *desc, const fields *f, uint16_t sw)
+{
+    GString *g = g_string_new(desc);
+    const struct { const char *label, *value; } items[] = {
+        {"transactionId", f->tid}, {"EID", f->eid}, {"server", f->smdp},
+        {"matchingId", f->matching_id}, {"ICCID", f->iccid}, {"profile", f->profile_name}};
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
+        if (items[i].value[0])
+            g_string_append_printf(g, "%s%s %s", g->len ? ", " : "", items[i].label,
+                                   items[i].value);
+    g_string_append_printf(g, "%sSW %04X", g->len ? ", " : "", sw);
+    snprintf(out, cap, "%s", g->str);
+    g_string_free(g, TRUE);
+}
+
 static bool pre_session_tag(uint16_t tag)
 {
     return tag == 0xBF20 || tag == 0xBF22 || tag == 0xBF2E || tag == 0xBF3C || tag == 0xBF3E;
@@ -624,11 +666,11 @@ static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
                      why ? ": " : "", why ? why : "");
         }
         if (!summary[0])
-            snprintf(summary, sizeof summary, "%s%s%04X", desc, desc[0] ? ", " : "", ev->sw);
+            describe(summary, sizeof summary, desc, &f, ev->sw);
         esim_session_add_step(se, ev->frame_first, ev->ts_sec, ev->ts_nsec, iface, function, failed,
                           "%s", summary);
     } else if (!summary[0]) {
-        snprintf(summary, sizeof summary, "%s%s%04X", desc, desc[0] ? ", " : "", ev->sw);
+        describe(summary, sizeof summary, desc, &f, ev->sw);
     }
     if (cs && cs->loading && cs->len >= cs->total && !cs->overflow) {
         if (cs->len > cs->total)
