@@ -1,0 +1,532 @@
+/* ES10 over card APDUs (SGP.22 section 5.7): STORE DATA to the ISD-R carries the ES10a/b/c
+ * commands, chained over blocks (5.7.2, GlobalPlatform STORE DATA: P1 b8 = last block, P2 = block
+ * number); a T=0 eUICC answers 61xx and the LPA fetches the response with GET RESPONSE. This part
+ * tracks per conversation which logical channel has the ISD-R selected (MANAGE CHANNEL, SELECT by
+ * AID), reassembles the command blocks and the GET RESPONSE chain with Wireshark's reassembly API,
+ * decodes both with the core and hands every other APDU to Wireshark's own gsm_sim dissector.
+ * Sources: GSMTAP-SIM (one message = header + data + SW, as SIMtrace sends it). */
+#include <string.h>
+#include <epan/packet.h>
+#include <epan/conversation.h>
+#include <epan/proto_data.h>
+#include <epan/expert.h>
+#include <epan/reassemble.h>
+#include "esim/apdu.h"
+#include "esim/apdu_names.h"
+#include "esim/es10_names.h"
+#include "esim/hex.h"
+#include "esim/tlv.h"
+#include "packet-esim.h"
+
+#define INS_MANAGE_CHANNEL 0x70
+#define INS_SELECT 0xA4
+#define INS_GET_RESPONSE 0xC0
+#define INS_STORE_DATA 0xE2
+#define GSMTAP_TYPE_SIM 4
+#define GSMTAP_SIM_APDU 0
+#define GSMTAP_SIM_ATR 1
+
+static int hf_es10_command = -1;
+static int hf_es10_iface = -1;
+static int hf_es10_channel = -1;
+static int hf_es10_block = -1;
+static int hf_es10_sw = -1;
+static int hf_es10_direction = -1;
+static int hf_es10_request_in = -1;
+static int hf_es10_response_in = -1;
+static int hf_bpp_segment = -1;
+static int hf_bpp_part = -1;
+static int hf_frags = -1, hf_frag = -1, hf_frag_overlap = -1, hf_frag_overlap_conflict = -1,
+           hf_frag_multiple_tails = -1, hf_frag_too_long = -1, hf_frag_error = -1,
+           hf_frag_count = -1, hf_reassembled_in = -1, hf_reassembled_length = -1,
+           hf_reassembled_data = -1;
+static gint ett_es10 = -1, ett_frag = -1, ett_frags = -1, ett_bpp = -1;
+static expert_field ei_sw_error = EI_INIT;
+static expert_field ei_incomplete = EI_INIT;
+
+static dissector_handle_t gsm_sim_handle;
+static reassembly_table cmd_table, rsp_table;
+
+static const fragment_items es10_frag_items = {
+    &ett_frag, &ett_frags, &hf_frags, &hf_frag, &hf_frag_overlap, &hf_frag_overlap_conflict,
+    &hf_frag_multiple_tails, &hf_frag_too_long, &hf_frag_error, &hf_frag_count,
+    &hf_reassembled_in, &hf_reassembled_length, &hf_reassembled_data, "STORE DATA blocks"};
+
+static const value_string bpp_segment_vals[] = {
+    {0x87, "87: ConfigureISDP / ReplaceSessionKeys (encrypted + MAC)"},
+    {0x88, "88: StoreMetadata (MAC only)"},
+    {0x86, "86: profile elements (encrypted + MAC)"},
+    {0, NULL}};
+
+/* Per card conversation (first pass only). */
+typedef struct card_state {
+    bool isd_r[ESIM_APDU_CHANNELS];
+    bool rsp_pending[ESIM_APDU_CHANNELS]; /* an ES10 response continues with GET RESPONSE */
+    uint32_t chain[ESIM_APDU_CHANNELS];    /* STORE DATA sequence number on the channel */
+    bool in_chain[ESIM_APDU_CHANNELS];
+    uint16_t tag[ESIM_APDU_CHANNELS];      /* first tag of the current ES10 command */
+    uint32_t cmd_frame[ESIM_APDU_CHANNELS];/* frame with the last block of that command */
+    wmem_map_t *rsp_of;                    /* command frame -> frame completing its response */
+} card_state;
+
+typedef enum { K_OTHER = 0, K_BLOCK, K_GETRSP } frame_kind;
+
+/* What the first pass decided for a frame. */
+typedef struct frame_info {
+    frame_kind kind;
+    uint8_t channel;
+    bool more;          /* BLOCK: more blocks follow; GETRSP: more response data follows */
+    bool last_block;    /* BLOCK: P1 b8 */
+    bool rsp_here;      /* response data of the ES10 command is (partly) in this frame */
+    bool rsp_more;      /* ... and continues with GET RESPONSE */
+    uint32_t id;        /* reassembly id of the chain */
+    uint16_t tag;       /* ES10 tag of the command (for responses) */
+    uint32_t cmd_frame; /* frame completing the command (for responses) */
+} frame_info;
+
+static const uint8_t *isdr_aid(size_t *len)
+{
+    static uint8_t buf[16];
+    static char last[64];
+    static size_t blen;
+    if (esim_pref_isdr_aid && esim_pref_isdr_aid[0]) {
+        if (strcmp(last, esim_pref_isdr_aid)) {
+            g_strlcpy(last, esim_pref_isdr_aid, sizeof last);
+            blen = 0;
+            size_t n = strlen(last);
+            if (n % 2 == 0 && n / 2 >= 5 && n / 2 <= 16) {
+                bool ok = true;
+                for (size_t i = 0; i < n / 2 && ok; i++) {
+                    int hi = g_ascii_xdigit_value(last[2 * i]), lo = g_ascii_xdigit_value(last[2 * i + 1]);
+                    ok = hi >= 0 && lo >= 0;
+                    buf[i] = (uint8_t)(hi << 4 | lo);
+                }
+                blen = ok ? n / 2 : 0;
+            }
+        }
+        if (blen) {
+            *len = blen;
+            return buf;
+        }
+    }
+    *len = sizeof esim_aid_isd_r;
+    return esim_aid_isd_r;
+}
+
+static uint32_t chain_id(const conversation_t *conv, unsigned ch, uint32_t chain)
+{
+    return (chain << 16) ^ ((conv->conv_index & 0x7ff) << 5) ^ ch;
+}
+
+/* First pass: updates the card state with one exchange and returns what the frame is. */
+static frame_info *classify(packet_info *pinfo, card_state *cs, const conversation_t *conv,
+                            const uint8_t *cmd, size_t cmd_len, const uint8_t *rsp, size_t rsp_len,
+                            uint16_t sw)
+{
+    frame_info *fi = wmem_new0(wmem_file_scope(), frame_info);
+    int ch = esim_apdu_channel(cmd[0]);
+    uint8_t ins = cmd[1], p1 = cmd[2], p2 = cmd[3];
+    uint8_t sw1 = sw >> 8;
+    bool ok = esim_sw_ok(sw) || sw1 == 0x61;
+    if (ch < 0)
+        return fi;
+    fi->channel = (uint8_t)ch;
+    if (ins != INS_GET_RESPONSE && ins != INS_STORE_DATA)
+        cs->rsp_pending[ch] = false;
+    if (ins == INS_MANAGE_CHANNEL && ok) {
+        int n = p1 == 0x00 ? (p2 ? p2 : (rsp_len >= 1 ? rsp[0] : -1)) : p1 == 0x80 ? p2 : -1;
+        if (n > 0 && n < ESIM_APDU_CHANNELS) {
+            cs->isd_r[n] = false;
+            cs->in_chain[n] = cs->rsp_pending[n] = false;
+        }
+    } else if (ins == INS_SELECT && p1 == 0x04 && ok) {
+        size_t alen;
+        const uint8_t *aid = isdr_aid(&alen);
+        size_t dlen = cmd_len - 5;
+        /* selection by a (partial) DF name: ISO 7816-4 clause 11.2.2 */
+        cs->isd_r[ch] = dlen >= 5 && dlen <= alen && !memcmp(cmd + 5, aid, dlen);
+    } else if (ins == INS_STORE_DATA && cs->isd_r[ch] && (cmd[0] & 0x80)) {
+        if (!cs->in_chain[ch]) {
+            cs->chain[ch]++;
+            cs->in_chain[ch] = true;
+            cs->tag[ch] = cmd_len > 5 ? esim_es10_tag(cmd + 5, cmd_len - 5) : 0;
+            if (!cs->tag[ch] && cmd_len > 5)
+                cs->tag[ch] = cmd[5];
+        }
+        fi->kind = K_BLOCK;
+        fi->id = chain_id(conv, ch, cs->chain[ch]);
+        fi->last_block = (p1 & 0x80) != 0;
+        fi->more = !fi->last_block;
+        fi->tag = cs->tag[ch];
+        if (!ok || fi->last_block)
+            cs->in_chain[ch] = false;
+        if (fi->last_block && ok) {
+            fi->cmd_frame = cs->cmd_frame[ch] = pinfo->num;
+            fi->rsp_here = rsp_len > 0;
+            fi->rsp_more = cs->rsp_pending[ch] = sw1 == 0x61;
+            if (!fi->rsp_more)
+                wmem_map_insert(cs->rsp_of, GUINT_TO_POINTER(pinfo->num), GUINT_TO_POINTER(pinfo->num));
+        }
+    } else if (ins == INS_GET_RESPONSE && cs->rsp_pending[ch]) {
+        fi->kind = K_GETRSP;
+        fi->id = chain_id(conv, ch, cs->chain[ch]);
+        fi->tag = cs->tag[ch];
+        fi->cmd_frame = cs->cmd_frame[ch];
+        fi->rsp_here = true;
+        fi->more = sw1 == 0x61;
+        if (!fi->more) {
+            cs->rsp_pending[ch] = false;
+            wmem_map_insert(cs->rsp_of, GUINT_TO_POINTER(cs->cmd_frame[ch]),
+                            GUINT_TO_POINTER(pinfo->num));
+        }
+    } else if (ins == INS_STORE_DATA && (cmd[0] & 0x80)) {
+        /* STORE DATA to another application: not ES10 */
+    }
+    return fi;
+}
+
+static const char *es10_name(uint16_t tag, const char **iface)
+{
+    const esim_es10_info *e = esim_es10_lookup(tag);
+    *iface = e ? e->iface : "ES10b";
+    if (e)
+        return e->function;
+    switch (tag) {
+    case 0xA0: case 0xA1: case 0xA2: case 0xA3: case 0x86: case 0x87: case 0x88:
+        *iface = "ES10b";
+        return "LoadBoundProfilePackage";
+    }
+    *iface = "ES10";
+    return "Unknown";
+}
+
+/* One STORE DATA sequence of LoadBoundProfilePackage (SGP.22 5.7.2: BF36 header +
+ * InitialiseSecureChannel, A0 with its 87s, A1/A2/A3 headers, then each 88/87/86 on its own). */
+static void dissect_bpp_piece(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, GString *info,
+                              esim_asn1_summary *sum)
+{
+    int len = (int)tvb_reported_length(tvb);
+    const uint8_t *p = tvb_get_ptr(tvb, 0, len);
+    esim_tlv t;
+    esim_error err;
+    size_t hdr;
+    /* a header-only piece: the tag and length of a part whose content follows in later pieces */
+    if (p[0] == 0xBF) {
+        if (esim_tlv_parse(p, (size_t)len, 0, &t, &err) == 0 || len < 4)
+            goto whole;
+        hdr = (p[2] & 0x80) ? 3 + (p[2] & 0x7f) : 3;
+        proto_tree_add_uint_format(tree, hf_bpp_part, tvb, 0, (int)MIN(hdr, (size_t)len), 0xBF36,
+                                   "BoundProfilePackage header (BF36)");
+        if (hdr < (size_t)len) {
+            esim_dissect_asn1(tvb, (int)hdr, len - (int)hdr, pinfo, tree, NULL, sum);
+            g_string_append(info, " InitialiseSecureChannel");
+        }
+        return;
+    }
+    esim_tlv_iter it;
+    esim_tlv_iter_init(&it, p, (size_t)len, 0);
+    int rc;
+    while ((rc = esim_tlv_next(&it, &t, &err)) == 1) {
+        if (t.tag == 0x86 || t.tag == 0x87 || t.tag == 0x88) {
+            proto_tree_add_uint(tree, hf_bpp_segment, tvb, (int)t.offset, (int)esim_tlv_total(&t),
+                                t.tag);
+            g_string_append_printf(info, " %02X(%zu)", t.tag, t.len);
+        } else if (t.tag >= 0xA0 && t.tag <= 0xA3) {
+            proto_item *pi = proto_tree_add_uint(tree, hf_bpp_part, tvb, (int)t.offset,
+                                                 (int)esim_tlv_total(&t), t.tag);
+            proto_tree *st = proto_item_add_subtree(pi, ett_bpp);
+            esim_tlv_iter ci;
+            esim_tlv c;
+            esim_tlv_iter_children(&ci, &t);
+            g_string_append_printf(info, " %02X{", t.tag);
+            while (esim_tlv_next(&ci, &c, &err) == 1) {
+                proto_tree_add_uint(st, hf_bpp_segment, tvb, (int)c.offset,
+                                    (int)esim_tlv_total(&c), c.tag);
+                g_string_append_printf(info, " %02X(%zu)", c.tag, c.len);
+            }
+            g_string_append(info, " }");
+        }
+    }
+    if (rc == 0)
+        return;
+    /* a part header alone (A1/A2/A3 tag + length, its segments follow) is not a complete TLV */
+    if ((p[0] >= 0xA0 && p[0] <= 0xA3) && len <= 5) {
+        proto_tree_add_uint_format(tree, hf_bpp_part, tvb, 0, len, p[0], "BPP part %02X header",
+                                   p[0]);
+        g_string_append_printf(info, " %02X header", p[0]);
+        return;
+    }
+whole:
+    esim_dissect_asn1(tvb, 0, len, pinfo, tree, NULL, sum);
+}
+
+static void add_summary_info(GString *info, const esim_asn1_summary *s)
+{
+    if (s->tid[0])
+        g_string_append_printf(info, " tid=%s", s->tid);
+    if (s->iccid[0])
+        g_string_append_printf(info, " iccid=%s", s->iccid);
+    if (s->eid[0])
+        g_string_append_printf(info, " eid=%s", s->eid);
+    if (s->matching_id[0])
+        g_string_append_printf(info, " matchingId=%s", s->matching_id);
+    if (s->result[0])
+        g_string_append_printf(info, " result=%s", s->result);
+}
+
+static void dissect_es10_command(tvbuff_t *ctvb, packet_info *pinfo, proto_tree *tree,
+                                 GString *info, uint16_t tag)
+{
+    const char *iface;
+    const char *fn = es10_name(tag, &iface);
+    proto_tree_add_string(tree, hf_es10_command, ctvb, 0, -1, fn);
+    proto_tree_add_string(tree, hf_es10_iface, ctvb, 0, -1, iface);
+    g_string_append_printf(info, "%s %s", iface, fn);
+    esim_asn1_summary sum;
+    memset(&sum, 0, sizeof sum);
+    if (!strcmp(fn, "LoadBoundProfilePackage"))
+        dissect_bpp_piece(ctvb, pinfo, tree, info, &sum);
+    else {
+        const esim_es10_info *e = esim_es10_lookup(tag);
+        esim_dissect_asn1(ctvb, 0, (int)tvb_reported_length(ctvb), pinfo, tree,
+                          e ? e->request_type : NULL, &sum);
+    }
+    add_summary_info(info, &sum);
+}
+
+static void dissect_es10_response(tvbuff_t *rtvb, packet_info *pinfo, proto_tree *tree,
+                                  GString *info, uint16_t tag)
+{
+    const char *iface;
+    const char *fn = es10_name(tag, &iface);
+    proto_tree_add_string(tree, hf_es10_command, rtvb, 0, -1, fn);
+    proto_tree_add_string(tree, hf_es10_iface, rtvb, 0, -1, iface);
+    g_string_append_printf(info, "%s %s response", iface, fn);
+    esim_asn1_summary sum;
+    /* the response type follows from the response's own tag (BF37 for a PIR after any BPP
+     * piece, an ES10 response type otherwise) */
+    esim_dissect_asn1(rtvb, 0, (int)tvb_reported_length(rtvb), pinfo, tree, NULL, &sum);
+    add_summary_info(info, &sum);
+}
+
+static card_state *get_state(conversation_t *conv)
+{
+    card_state *cs = (card_state *)conversation_get_proto_data(conv, proto_esim);
+    if (!cs) {
+        cs = wmem_new0(wmem_file_scope(), card_state);
+        cs->rsp_of = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+        conversation_add_proto_data(conv, proto_esim, cs);
+    }
+    return cs;
+}
+
+/* One whole exchange as SIMtrace sends it: header, data, SW1 SW2. Returns false when the
+ * exchange is not ES10 (the caller hands it on). */
+static bool dissect_t0_exchange(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+{
+    int len = (int)tvb_captured_length(tvb);
+    if (len < 7 || len != (int)tvb_reported_length(tvb))
+        return false;
+    const uint8_t *msg = tvb_get_ptr(tvb, 0, len);
+    size_t cmd_len = esim_apdu_t0_split(msg, (size_t)len);
+    if (cmd_len < 5 || cmd_len > (size_t)len - 2)
+        return false;
+    uint16_t sw = (uint16_t)(msg[len - 2] << 8 | msg[len - 1]);
+    conversation_t *conv = find_or_create_conversation(pinfo);
+    frame_info *fi = (frame_info *)p_get_proto_data(wmem_file_scope(), pinfo, proto_esim, 0);
+    if (!fi) {
+        if (PINFO_FD_VISITED(pinfo))
+            return false;
+        fi = classify(pinfo, get_state(conv), conv, msg, cmd_len, msg + cmd_len,
+                      (size_t)len - cmd_len - 2, sw);
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_esim, 0, fi);
+    }
+    if (fi->kind == K_OTHER)
+        return false;
+
+    /* the APDU itself (CLA/INS/P1/P2/P3, SW) stays Wireshark's */
+    call_dissector(gsm_sim_handle, tvb, pinfo, tree);
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "eSIM");
+    col_clear(pinfo->cinfo, COL_INFO);
+    GString *info = g_string_new(NULL);
+    proto_item *ti = proto_tree_add_item(tree, proto_esim, tvb, 0, -1, ENC_NA);
+    proto_tree *et = proto_item_add_subtree(ti, ett_es10);
+    proto_tree_add_uint(et, hf_es10_channel, tvb, 0, 1, fi->channel);
+    proto_item *swi = proto_tree_add_uint(et, hf_es10_sw, tvb, len - 2, 2, sw);
+    char swbuf[128];
+    const char *swtext = esim_sw_meaning(sw, swbuf, sizeof swbuf);
+    proto_item_append_text(swi, " (%s)", swtext);
+    uint8_t sw1 = sw >> 8;
+    bool sw_fine = esim_sw_ok(sw) || sw1 == 0x61;
+    if (!sw_fine)
+        expert_add_info_format(pinfo, swi, &ei_sw_error, "%s rejected: SW %04X (%s)",
+                               fi->kind == K_BLOCK ? "STORE DATA block" : "GET RESPONSE", sw, swtext);
+
+    tvbuff_t *rtvb = NULL;
+    int rsp_off = (int)cmd_len, rsp_len = len - (int)cmd_len - 2;
+    if (fi->kind == K_BLOCK) {
+        proto_tree_add_uint(et, hf_es10_block, tvb, 3, 1, msg[3]);
+        proto_tree_add_string(et, hf_es10_direction, tvb, 0, (int)cmd_len, "command");
+        fragment_head *fh = NULL;
+        tvbuff_t *dtvb = tvb_new_subset_length(tvb, 5, (int)cmd_len - 5);
+        if (sw_fine)
+            fh = fragment_add_seq_next(&cmd_table, dtvb, 0, pinfo, fi->id, NULL,
+                                       (guint32)cmd_len - 5, fi->more);
+        tvbuff_t *ctvb = process_reassembled_data(dtvb, 0, pinfo, "Reassembled ES10 command", fh,
+                                                  &es10_frag_items, NULL, et);
+        if (ctvb) {
+            dissect_es10_command(ctvb, pinfo, et, info, fi->tag);
+            guint32 rf = GPOINTER_TO_UINT(wmem_map_lookup(
+                ((card_state *)get_state(conv))->rsp_of, GUINT_TO_POINTER(pinfo->num)));
+            if (rf)
+                proto_item_set_generated(proto_tree_add_uint(et, hf_es10_response_in, tvb, 0, 0, rf));
+        } else {
+            const char *iface;
+            g_string_append_printf(info, "STORE DATA block %u of %s%s", msg[3],
+                                   es10_name(fi->tag, &iface), fi->more ? " (more follow)" : "");
+            if (fi->more && PINFO_FD_VISITED(pinfo) && sw_fine &&
+                !fragment_get_reassembled_id(&cmd_table, pinfo, fi->id))
+                expert_add_info_format(pinfo, ti, &ei_incomplete,
+                                       "ES10 command never completed: later STORE DATA blocks "
+                                       "are missing (truncated capture or aborted chain)");
+        }
+        if (fi->rsp_here && !fi->rsp_more) {
+            rtvb = tvb_new_subset_length(tvb, rsp_off, rsp_len);
+        } else if (fi->rsp_here) {
+            fragment_add_seq_next(&rsp_table, tvb_new_subset_length(tvb, rsp_off, rsp_len), 0,
+                                  pinfo, fi->id, NULL, (guint32)rsp_len, TRUE);
+        }
+        if (fi->rsp_more)
+            g_string_append(info, ", response follows");
+    } else {
+        proto_tree_add_string(et, hf_es10_direction, tvb, rsp_off, rsp_len, "response");
+        tvbuff_t *dtvb = tvb_new_subset_length(tvb, rsp_off, rsp_len);
+        fragment_head *fh = fragment_add_seq_next(&rsp_table, dtvb, 0, pinfo, fi->id, NULL,
+                                                  (guint32)rsp_len, fi->more);
+        rtvb = process_reassembled_data(dtvb, 0, pinfo, "Reassembled ES10 response", fh,
+                                        &es10_frag_items, NULL, et);
+        if (!rtvb) {
+            const char *iface;
+            g_string_append_printf(info, "GET RESPONSE: part of the %s response%s",
+                                   es10_name(fi->tag, &iface), fi->more ? " (more follow)" : "");
+        }
+    }
+    if (rtvb && tvb_reported_length(rtvb) > 0) {
+        if (info->len)
+            g_string_append(info, "; ");
+        dissect_es10_response(rtvb, pinfo, et, info, fi->tag);
+        if (fi->cmd_frame && fi->cmd_frame != pinfo->num)
+            proto_item_set_generated(
+                proto_tree_add_uint(et, hf_es10_request_in, tvb, 0, 0, fi->cmd_frame));
+    }
+    col_add_str(pinfo->cinfo, COL_INFO, info->str);
+    proto_item_append_text(ti, ": %s", info->str);
+    g_string_free(info, TRUE);
+    return true;
+}
+
+/* GSMTAP type SIM: the payload, with the sub-type read from the GSMTAP v2 header in front of
+ * it (Wireshark 4.0's GSMTAP dissector does not pass it on). */
+static int gsmtap_sub_type(tvbuff_t *tvb, packet_info *pinfo)
+{
+    if (!pinfo->data_src || !pinfo->data_src->data)
+        return -1;
+    tvbuff_t *frame = get_data_source_tvb((struct data_source *)pinfo->data_src->data);
+    int raw = tvb_raw_offset(tvb);
+    for (int words = 4; frame && words <= 8; words++) {
+        int h = raw - 4 * words;
+        if (h < 0)
+            break;
+        if (tvb_get_guint8(frame, h) == 2 && tvb_get_guint8(frame, h + 1) == words &&
+            tvb_get_guint8(frame, h + 2) == GSMTAP_TYPE_SIM)
+            return tvb_get_guint8(frame, h + 12);
+    }
+    return -1;
+}
+
+static int dissect_gsmtap_sim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    int sub = gsmtap_sub_type(tvb, pinfo);
+    if (sub == GSMTAP_SIM_ATR && !PINFO_FD_VISITED(pinfo)) {
+        /* card reset: only the basic channel, nothing selected */
+        conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+        card_state *cs = conv ? (card_state *)conversation_get_proto_data(conv, proto_esim) : NULL;
+        if (cs) {
+            memset(cs->isd_r, 0, sizeof cs->isd_r);
+            memset(cs->rsp_pending, 0, sizeof cs->rsp_pending);
+            memset(cs->in_chain, 0, sizeof cs->in_chain);
+        }
+    }
+    if ((sub == GSMTAP_SIM_APDU || sub < 0) && dissect_t0_exchange(tvb, pinfo, tree))
+        return (int)tvb_captured_length(tvb);
+    return call_dissector_with_data(gsm_sim_handle, tvb, pinfo, tree, data);
+}
+
+void esim_register_es10(void)
+{
+    static hf_register_info hf[] = {
+        {&hf_es10_command, {"ES10 function", "esim.es10.command", FT_STRING, BASE_NONE, NULL, 0x0,
+                            "ES10 command (SGP.22 5.7)", HFILL}},
+        {&hf_es10_iface, {"Interface", "esim.es10.interface", FT_STRING, BASE_NONE, NULL, 0x0,
+                          "ES10a / ES10b / ES10c", HFILL}},
+        {&hf_es10_channel, {"Logical channel", "esim.es10.channel", FT_UINT8, BASE_DEC, NULL, 0x0,
+                            NULL, HFILL}},
+        {&hf_es10_block, {"STORE DATA block", "esim.es10.block", FT_UINT8, BASE_DEC, NULL, 0x0,
+                          "Block number (P2)", HFILL}},
+        {&hf_es10_sw, {"Status word", "esim.es10.sw", FT_UINT16, BASE_HEX, NULL, 0x0, NULL, HFILL}},
+        {&hf_es10_direction, {"Direction", "esim.es10.direction", FT_STRING, BASE_NONE, NULL, 0x0,
+                              NULL, HFILL}},
+        {&hf_es10_request_in, {"Request in", "esim.es10.request_in", FT_FRAMENUM, BASE_NONE,
+                               FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0,
+                               "Frame with the last STORE DATA block of the command", HFILL}},
+        {&hf_es10_response_in, {"Response in", "esim.es10.response_in", FT_FRAMENUM, BASE_NONE,
+                                FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0,
+                                "Frame completing the response", HFILL}},
+        {&hf_bpp_segment, {"BPP segment", "esim.bpp.segment", FT_UINT8, BASE_HEX,
+                           VALS(bpp_segment_vals), 0x0, "Bound Profile Package segment tag",
+                           HFILL}},
+        {&hf_bpp_part, {"BPP part", "esim.bpp.part", FT_UINT16, BASE_HEX, NULL, 0x0,
+                        "A0 firstSequenceOf87, A1 sequenceOf88, A2 secondSequenceOf87, "
+                        "A3 sequenceOf86", HFILL}},
+        {&hf_frags, {"STORE DATA blocks", "esim.es10.fragments", FT_NONE, BASE_NONE, NULL, 0x0,
+                     NULL, HFILL}},
+        {&hf_frag, {"Block", "esim.es10.fragment", FT_FRAMENUM, BASE_NONE, NULL, 0x0, NULL, HFILL}},
+        {&hf_frag_overlap, {"Overlap", "esim.es10.fragment.overlap", FT_BOOLEAN, BASE_NONE, NULL,
+                            0x0, NULL, HFILL}},
+        {&hf_frag_overlap_conflict, {"Conflicting data", "esim.es10.fragment.overlap.conflicts",
+                                     FT_BOOLEAN, BASE_NONE, NULL, 0x0, NULL, HFILL}},
+        {&hf_frag_multiple_tails, {"Multiple last blocks", "esim.es10.fragment.multipletails",
+                                   FT_BOOLEAN, BASE_NONE, NULL, 0x0, NULL, HFILL}},
+        {&hf_frag_too_long, {"Too long", "esim.es10.fragment.toolongfragment", FT_BOOLEAN,
+                             BASE_NONE, NULL, 0x0, NULL, HFILL}},
+        {&hf_frag_error, {"Reassembly error", "esim.es10.fragment.error", FT_FRAMENUM, BASE_NONE,
+                          NULL, 0x0, NULL, HFILL}},
+        {&hf_frag_count, {"Block count", "esim.es10.fragment.count", FT_UINT32, BASE_DEC, NULL,
+                          0x0, NULL, HFILL}},
+        {&hf_reassembled_in, {"Reassembled in", "esim.es10.reassembled.in", FT_FRAMENUM,
+                              BASE_NONE, NULL, 0x0, NULL, HFILL}},
+        {&hf_reassembled_length, {"Reassembled length", "esim.es10.reassembled.length",
+                                  FT_UINT32, BASE_DEC, NULL, 0x0, NULL, HFILL}},
+        {&hf_reassembled_data, {"Reassembled data", "esim.es10.reassembled.data", FT_BYTES,
+                                BASE_NONE, NULL, 0x0, NULL, HFILL}},
+    };
+    static gint *ett[] = {&ett_es10, &ett_frag, &ett_frags, &ett_bpp};
+    static ei_register_info ei[] = {
+        {&ei_sw_error, {"esim.es10.sw_error", PI_RESPONSE_CODE, PI_WARN,
+                        "The eUICC rejected an ES10 APDU", EXPFILL}},
+        {&ei_incomplete, {"esim.es10.incomplete", PI_SEQUENCE, PI_WARN,
+                          "ES10 command not reassembled", EXPFILL}},
+    };
+    proto_register_field_array(proto_esim, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert_register_field_array(expert_register_protocol(proto_esim), ei, array_length(ei));
+    reassembly_table_register(&cmd_table, &addresses_reassembly_table_functions);
+    reassembly_table_register(&rsp_table, &addresses_reassembly_table_functions);
+}
+
+void esim_handoff_es10(void)
+{
+    gsm_sim_handle = find_dissector_add_dependency("gsm_sim", proto_esim);
+    dissector_handle_t h = create_dissector_handle(dissect_gsmtap_sim, proto_esim);
+    dissector_add_uint("gsmtap.type", GSMTAP_TYPE_SIM, h);
+}

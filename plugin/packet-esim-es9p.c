@@ -1,0 +1,251 @@
+/* ES9+ / ES11 over HTTP (SGP.22 section 6): the JSON binding (6.5, every ASN.1 object as a
+ * base64 string) on the URIs /gsma/rsp2/es9plus/<function> and /gsma/rsp2/es11/<function>, and
+ * the ASN.1 binding (6.6, media type application/x-gsma-rsp-asn1). The JSON dissector still
+ * shows the body; this part adds the function, the status and each base64 field decoded as its
+ * ASN.1 type (a new data source per field). */
+#include <string.h>
+#include <epan/packet.h>
+#include <epan/conversation.h>
+#include <epan/proto_data.h>
+#include <epan/expert.h>
+#include <epan/dissectors/packet-http.h>
+#include <json-c/json.h>
+#include "esim/es9p_json.h"
+#include "esim/es9p_status.h"
+#include "packet-esim.h"
+
+static int hf_es9p_function = -1;
+static int hf_es9p_iface = -1;
+static int hf_es9p_status = -1;
+static int hf_es9p_subject = -1;
+static int hf_es9p_reason = -1;
+static int hf_es9p_field = -1;
+static gint ett_es9p = -1, ett_es9p_field = -1;
+static expert_field ei_es9p_failed = EI_INIT;
+static expert_field ei_es9p_json = EI_INIT;
+
+static dissector_handle_t json_handle;
+static int proto_http = -1;
+
+typedef struct es9p_frame {
+    const char *uri;   /* request URI of the exchange (file scope), NULL: not ES9+/ES11 */
+} es9p_frame;
+
+static const char *exchange_uri(packet_info *pinfo)
+{
+    es9p_frame *f = (es9p_frame *)p_get_proto_data(wmem_file_scope(), pinfo, proto_esim, 1);
+    if (!f) {
+        f = wmem_new0(wmem_file_scope(), es9p_frame);
+        /* first pass: the HTTP conversation holds the URI of the request being answered */
+        conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+        http_conv_t *hc = conv && proto_http > 0
+                              ? (http_conv_t *)conversation_get_proto_data(conv, proto_http) : NULL;
+        if (hc && hc->request_uri && strstr(hc->request_uri, "/gsma/rsp2/"))
+            f->uri = wmem_strdup(wmem_file_scope(), hc->request_uri);
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_esim, 1, f);
+    }
+    return f->uri;
+}
+
+typedef struct walk {
+    tvbuff_t *tvb;
+    packet_info *pinfo;
+    proto_tree *tree;
+    proto_item *top;
+    unsigned fields;
+} walk;
+
+static void walk_json(walk *w, const char *key, json_object *o, int depth);
+
+static void base64_field(walk *w, const char *key, const char *s)
+{
+    size_t slen = strlen(s);
+    if (!esim_es9p_is_base64_field(s, slen) || w->fields >= 64)
+        return;
+    gsize n = 0;
+    guchar *der = g_base64_decode(s, &n);
+    if (!der || n == 0) {
+        g_free(der);
+        return;
+    }
+    w->fields++;
+    /* Wireshark 4.0 does not export base64_to_tvb: a child tvb over the decoded bytes */
+    guchar *copy = (guchar *)wmem_memdup(w->pinfo->pool, der, n);
+    g_free(der);
+    tvbuff_t *child = tvb_new_child_real_data(w->tvb, copy, (guint)n, (gint)n);
+    add_new_data_source(w->pinfo, child, key);
+    proto_tree *st = proto_tree_add_subtree_format(w->tree, w->tvb, 0, -1, ett_es9p_field, NULL,
+                                                   "%s (base64, %zu bytes)", key, (size_t)n);
+    proto_tree_add_string(st, hf_es9p_field, w->tvb, 0, -1, key);
+    esim_asn1_summary sum;
+    esim_dissect_asn1(child, 0, (int)n, w->pinfo, st, NULL, &sum);
+}
+
+static void walk_json(walk *w, const char *key, json_object *o, int depth)
+{
+    if (!o || depth > 16)
+        return;
+    if (json_object_is_type(o, json_type_object)) {
+        json_object_object_foreach(o, k, v) walk_json(w, k, v, depth + 1);
+    } else if (json_object_is_type(o, json_type_array)) {
+        size_t n = json_object_array_length(o);
+        for (size_t i = 0; i < n && i < 256; i++)
+            walk_json(w, key, json_object_array_get_idx(o, i), depth + 1);
+    } else if (json_object_is_type(o, json_type_string)) {
+        const char *s = json_object_get_string(o);
+        if (!strcmp(key, "transactionId"))
+            proto_item_set_generated(proto_tree_add_string(w->tree, hf_esim_transaction_id, w->tvb,
+                                                           0, -1, s));
+        else if (!strcmp(key, "matchingId"))
+            proto_item_set_generated(proto_tree_add_string(w->tree, hf_esim_matching_id, w->tvb,
+                                                           0, -1, s));
+        else
+            base64_field(w, key, s);
+    }
+}
+
+static json_object *get_path(json_object *o, const char *a, const char *b, const char *c)
+{
+    const char *path[3] = {a, b, c};
+    for (int i = 0; i < 3 && path[i] && o; i++)
+        if (!json_object_object_get_ex(o, path[i], &o))
+            return NULL;
+    return o;
+}
+
+static const char *str_at(json_object *o, const char *a, const char *b, const char *c)
+{
+    json_object *v = get_path(o, a, b, c);
+    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+/* "/gsma/rsp2/es9plus/authenticateClient" -> iface "ES9+", function "authenticateClient" */
+static bool split_uri(const char *uri, char *iface, size_t icap, char *fn, size_t fcap)
+{
+    const char *p = uri ? strstr(uri, "/gsma/rsp2/") : NULL;
+    if (!p)
+        return false;
+    p += strlen("/gsma/rsp2/");
+    const char *slash = strchr(p, '/');
+    if (!slash)
+        return false;
+    if (!strncmp(p, "es9plus", (size_t)(slash - p)))
+        g_strlcpy(iface, "ES9+", icap);
+    else if (!strncmp(p, "es11", (size_t)(slash - p)))
+        g_strlcpy(iface, "ES11", icap);
+    else
+        g_snprintf(iface, (gulong)icap, "%.*s", (int)(slash - p), p);
+    g_snprintf(fn, (gulong)fcap, "%.*s", (int)strcspn(slash + 1, "?/ "), slash + 1);
+    return true;
+}
+
+static void add_function(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const char *iface,
+                         const char *fn, bool response)
+{
+    proto_tree_add_string(tree, hf_es9p_function, tvb, 0, -1, fn);
+    proto_tree_add_string(tree, hf_es9p_iface, tvb, 0, -1, iface);
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "eSIM");
+    col_add_fstr(pinfo->cinfo, COL_INFO, "%s %s%s", iface, fn, response ? " response" : "");
+}
+
+static int dissect_es9p_json(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    int len = (int)tvb_captured_length(tvb);
+    if (json_handle)
+        call_dissector_with_data(json_handle, tvb, pinfo, tree, data);
+    const char *uri = exchange_uri(pinfo);
+    char iface[16], fn[64];
+    if (!split_uri(uri, iface, sizeof iface, fn, sizeof fn) || len <= 0)
+        return len;
+    http_message_info_t *mi = (http_message_info_t *)data;
+    bool response = mi && mi->type == HTTP_RESPONSE;
+    proto_item *ti = proto_tree_add_item(tree, proto_esim, tvb, 0, -1, ENC_NA);
+    proto_tree *et = proto_item_add_subtree(ti, ett_es9p);
+    add_function(et, tvb, pinfo, iface, fn, response);
+    proto_item_append_text(ti, ": %s %s%s", iface, fn, response ? " response" : "");
+    esim_error err;
+    json_object *body = esim_es9p_json_parse((const char *)tvb_get_ptr(tvb, 0, len), (size_t)len, &err);
+    if (!body) {
+        expert_add_info_format(pinfo, ti, &ei_es9p_json, "Body is not JSON: %s", err.msg);
+        return len;
+    }
+    const char *status = str_at(body, "header", "functionExecutionStatus", "status");
+    if (status) {
+        proto_tree_add_string(et, hf_es9p_status, tvb, 0, -1, status);
+        col_append_fstr(pinfo->cinfo, COL_INFO, " %s", status);
+        const char *subj = str_at(body, "header", "functionExecutionStatus", "statusCodeData");
+        (void)subj;
+        json_object *scd = get_path(body, "header", "functionExecutionStatus", "statusCodeData");
+        const char *s = scd ? str_at(scd, "subjectCode", NULL, NULL) : NULL;
+        const char *r = scd ? str_at(scd, "reasonCode", NULL, NULL) : NULL;
+        if (s)
+            proto_tree_add_string(et, hf_es9p_subject, tvb, 0, -1, s);
+        if (r)
+            proto_tree_add_string(et, hf_es9p_reason, tvb, 0, -1, r);
+        if (s && r) {
+            char buf[256];
+            esim_es9p_explain(s, r, buf, sizeof buf);
+            col_append_fstr(pinfo->cinfo, COL_INFO, " %s/%s", s, r);
+            expert_add_info_format(pinfo, ti, &ei_es9p_failed, "%s %s failed: subjectCode %s "
+                                   "reasonCode %s: %s", iface, fn, s, r, buf);
+        }
+    }
+    walk w = {.tvb = tvb, .pinfo = pinfo, .tree = et, .top = ti};
+    walk_json(&w, "", body, 0);
+    json_object_put(body);
+    return len;
+}
+
+/* ASN.1 binding (SGP.22 6.6): the body is one DER object (an ES9+/ES11 request or response). */
+static int dissect_es9p_asn1(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    int len = (int)tvb_captured_length(tvb);
+    proto_item *ti = proto_tree_add_item(tree, proto_esim, tvb, 0, -1, ENC_NA);
+    proto_tree *et = proto_item_add_subtree(ti, ett_es9p);
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "eSIM");
+    esim_asn1_summary sum;
+    if (esim_dissect_asn1(tvb, 0, len, pinfo, et, NULL, &sum)) {
+        proto_tree_add_string(et, hf_es9p_function, tvb, 0, -1, sum.type);
+        col_add_fstr(pinfo->cinfo, COL_INFO, "ES9+ ASN.1 %s", sum.type);
+    }
+    return len;
+}
+
+void esim_register_es9p(void)
+{
+    static hf_register_info hf[] = {
+        {&hf_es9p_function, {"Function", "esim.es9p.function", FT_STRING, BASE_NONE, NULL, 0x0,
+                             "ES9+/ES11 function (from the request URI)", HFILL}},
+        {&hf_es9p_iface, {"Interface", "esim.es9p.interface", FT_STRING, BASE_NONE, NULL, 0x0,
+                          "ES9+ or ES11", HFILL}},
+        {&hf_es9p_status, {"Status", "esim.es9p.status", FT_STRING, BASE_NONE, NULL, 0x0,
+                           "functionExecutionStatus.status", HFILL}},
+        {&hf_es9p_subject, {"Subject code", "esim.es9p.subject_code", FT_STRING, BASE_NONE, NULL,
+                            0x0, NULL, HFILL}},
+        {&hf_es9p_reason, {"Reason code", "esim.es9p.reason_code", FT_STRING, BASE_NONE, NULL,
+                           0x0, NULL, HFILL}},
+        {&hf_es9p_field, {"Base64 field", "esim.es9p.field", FT_STRING, BASE_NONE, NULL, 0x0,
+                          "JSON member holding a base64 ASN.1 object", HFILL}},
+    };
+    static gint *ett[] = {&ett_es9p, &ett_es9p_field};
+    static ei_register_info ei[] = {
+        {&ei_es9p_failed, {"esim.es9p.failed", PI_RESPONSE_CODE, PI_WARN,
+                           "ES9+/ES11 function failed", EXPFILL}},
+        {&ei_es9p_json, {"esim.es9p.bad_json", PI_MALFORMED, PI_ERROR,
+                         "ES9+/ES11 body is not JSON", EXPFILL}},
+    };
+    proto_register_field_array(proto_esim, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert_register_field_array(expert_register_protocol(proto_esim), ei, array_length(ei));
+}
+
+void esim_handoff_es9p(void)
+{
+    json_handle = find_dissector_add_dependency("json", proto_esim);
+    proto_http = proto_get_id_by_filter_name("http");
+    /* takes the media type over from the JSON dissector, which it then calls itself */
+    dissector_add_string("media_type", "application/json",
+                         create_dissector_handle(dissect_es9p_json, proto_esim));
+    dissector_add_string("media_type", "application/x-gsma-rsp-asn1",
+                         create_dissector_handle(dissect_es9p_asn1, proto_esim));
+}

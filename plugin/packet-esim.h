@@ -1,0 +1,44 @@
+/* The "eSIM RSP" dissector (filter prefix esim.): shared registration data of the plugin's
+ * parts. packet-esim.c registers the protocol and the fields every part uses; the ES10 part
+ * (APDUs from GSMTAP-SIM / USB CCID) and the ES9+/ES11 part (HTTP bodies) register their own. */
+#ifndef PACKET_ESIM_H
+#define PACKET_ESIM_H
+#include <stdbool.h>
+#include <epan/packet.h>
+#include <epan/expert.h>
+
+void proto_register_esim(void);
+void proto_reg_handoff_esim(void);
+
+extern int proto_esim;
+
+/* Fields shared by the ES10 and ES9+ parts (packet-esim.c). */
+extern int hf_esim_transaction_id, hf_esim_eid, hf_esim_iccid, hf_esim_matching_id;
+extern int hf_esim_asn1_type, hf_esim_field, hf_esim_es10_result;
+extern gint ett_esim, ett_esim_asn1;
+extern expert_field ei_esim_malformed, ei_esim_rsp_error;
+
+/* Preferences (packet-esim.c). */
+extern const char *esim_pref_keylog;      /* eSIM key log file (docs/keylog.md), "" = none */
+extern const char *esim_pref_isdr_aid;    /* hex AID of the ISD-R, "" = SGP.22 default */
+
+/* What esim_dissect_asn1 found in a decoded message (packet-esim-asn1.c). */
+typedef struct esim_asn1_summary {
+    char type[64];           /* ASN.1 type decoded, "" when decoding failed */
+    char tid[33], eid[33], iccid[21], matching_id[130];
+    char result[96];         /* ES10 result: "successResult", "ok", "errorResult", ... */
+    bool error;              /* the message reports an RSP error (expert info added) */
+} esim_asn1_summary;
+
+/* Decodes tvb[offset, offset+len) as the ASN.1 type `type` (NULL: detect from the tag), adds a
+ * subtree with every field, the esim.* key fields and expert info for RSP error codes or a
+ * malformed encoding. Returns true when it decoded. */
+bool esim_dissect_asn1(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, proto_tree *tree,
+                       const char *type, esim_asn1_summary *sum);
+
+/* Registration of the parts. */
+void esim_register_es10(void);
+void esim_handoff_es10(void);
+void esim_register_es9p(void);
+void esim_handoff_es9p(void);
+#endif
