@@ -6,9 +6,10 @@
 #include "esim/bpp.h"
 #include "esim/hex.h"
 #include "esim/keylog.h"
+#include "esim/saip_build.h"
 
 #define ISDP_AID "A0000005591010FFFFFFFF8900001000"
-#define ICCID_DIGITS "89990000000000012345"
+#define ICCID_BASE "8999000000000001234" /* + Luhn digit */
 #define NOTIF_ADDR SG_SMDP_ADDRESS
 
 typedef struct fl {
@@ -17,6 +18,7 @@ typedef struct fl {
     sg_scenario sc;
     sg_transcript *t;
     uint8_t tid[16], eid[16], iccid[10];
+    char iccid_digits[21];
     char tid_hex[33];
 } fl;
 
@@ -230,43 +232,43 @@ static uint8_t *store_metadata(fl *f, size_t *n)
     return finish(&d, n);
 }
 
-/* A small SAIP profile (TCA eUICC Profile Package): header, one generic file management PE with
- * some content so that the profile spans several '86' segments, end. */
+/* The profile: the core library's production-like SAIP package (esim_saip_build) with every key,
+ * PIN and PUK taken from the seed instead of the random generator. */
 static uint8_t *profile(fl *f, size_t *n)
 {
-    uint8_t content[2400];
-    sg_drbg_bytes(f->d, "profile/content", content, sizeof content);
-    sg_der d;
-    sg_der_init(&d);
-    sg_der_open(&d, 0xA0); /* header */
-    sg_der_uint(&d, 0x80, 2);
-    sg_der_uint(&d, 0x81, 3);
-    sg_der_str(&d, 0x82, "esimscope sample");
-    sg_der_put(&d, 0x83, f->iccid, 10);
-    sg_der_open(&d, 0xA5);
-    sg_der_put(&d, 0x81, NULL, 0); /* usim */
-    sg_der_close(&d);
-    sg_der_open(&d, 0xA6);
-    sg_der_oid(&d, 0x06, "2.23.143.1.2.1");
-    sg_der_close(&d);
-    sg_der_close(&d);
-    sg_der_open(&d, 0xA1); /* genericFileManagement */
-    sg_der_open(&d, 0xA0);
-    sg_der_uint(&d, 0x81, 1);
-    sg_der_close(&d);
-    sg_der_open(&d, 0xA1);
-    sg_der_open(&d, 0x30);
-    sg_der_put(&d, 0x80, "\x3F\x00\x2F\x00", 4);
-    sg_der_put(&d, 0x81, content, sizeof content);
-    sg_der_close(&d);
-    sg_der_close(&d);
-    sg_der_close(&d);
-    sg_der_open(&d, 0xAA); /* end */
-    sg_der_open(&d, 0xA0);
-    sg_der_uint(&d, 0x81, 2);
-    sg_der_close(&d);
-    sg_der_close(&d);
-    return finish(&d, n);
+    esim_saip_build_params p;
+    esim_error err;
+    uint8_t *der = NULL;
+    if (esim_saip_build_params_init(&p, &err) != 0)
+        abort();
+    snprintf(p.iccid, sizeof p.iccid, "%s", f->iccid_digits);
+    snprintf(p.spn, sizeof p.spn, "esimscope Mobile");
+    snprintf(p.profile_type, sizeof p.profile_type, "esimscope sample profile");
+    struct { uint8_t *k; } keys[] = {{p.k}, {p.opc}, {p.scp80_kic}, {p.scp80_kid}, {p.scp80_kik},
+                                     {p.scp81_psk}, {p.scp81_dek}, {p.scp03_enc}, {p.scp03_mac},
+                                     {p.scp03_dek}};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        char label[32];
+        snprintf(label, sizeof label, "profile/key/%zu", i);
+        sg_drbg_bytes(f->d, label, keys[i].k, 16);
+    }
+    struct { char *s; size_t len; } codes[] = {{p.pin1, 4}, {p.pin2, 4}, {p.adm1, 8}, {p.puk1, 8},
+                                               {p.puk2, 8}};
+    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
+        char label[32];
+        uint8_t r[8];
+        snprintf(label, sizeof label, "profile/code/%zu", i);
+        sg_drbg_bytes(f->d, label, r, sizeof r);
+        for (size_t j = 0; j < codes[i].len; j++)
+            codes[i].s[j] = (char)('0' + r[j] % 10);
+        codes[i].s[codes[i].len] = '\0';
+    }
+    if (esim_saip_build(&p, &der, n, &err) != 0) {
+        fprintf(stderr, "esim-samplegen: %s\n", err.msg);
+        abort();
+    }
+    esim_saip_build_params_wipe(&p);
+    return der;
 }
 
 static void keylog_line(FILE *kl, esim_keylog_kind kind, fl *f, const uint8_t *scalar,
@@ -466,8 +468,17 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     sg_drbg_bytes(d, label, f->tid, 16);
     esim_hex(f->tid, 16, f->tid_hex);
     esim_unhex(pki->eid, 32, f->eid, 16);
-    for (int i = 0; i < 10; i++) /* EF.ICCID coding: nibble-swapped BCD */
-        f->iccid[i] = (uint8_t)((ICCID_DIGITS[2 * i] - '0') | (ICCID_DIGITS[2 * i + 1] - '0') << 4);
+    /* ICCID: 19 digits + Luhn check digit (ITU-T E.118), coded as in EF.ICCID (swapped BCD) */
+    snprintf(f->iccid_digits, sizeof f->iccid_digits, "%s", ICCID_BASE);
+    int sum = 0;
+    for (int i = 18, dbl = 1; i >= 0; i--, dbl = !dbl) {
+        int v = (f->iccid_digits[i] - '0') * (dbl ? 2 : 1);
+        sum += v > 9 ? v - 9 : v;
+    }
+    f->iccid_digits[19] = (char)('0' + (10 - sum % 10) % 10);
+    f->iccid_digits[20] = '\0';
+    for (int i = 0; i < 10; i++)
+        f->iccid[i] = (uint8_t)((f->iccid_digits[2 * i] - '0') | (f->iccid_digits[2 * i + 1] - '0') << 4);
     t->channel = 1;
 
     /* card reset, logical channel, ISD-R */
@@ -692,7 +703,7 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     sg_der_init(&dd);
     sg_der_open(&dd, 0xBF24);
     sg_der_open(&dd, 0xB8);
-    sg_der_oid(&dd, 0x06, SG_SMDP_OID);
+    sg_der_oid(&dd, 0x80, SG_SMDP_OID); /* DpProprietaryData: automatic tags, dpOid [0] */
     sg_der_close(&dd);
     sg_der_close(&dd);
     size_t cfg_n;
@@ -724,7 +735,7 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     esim_tlv_iter it, it2;
     if (esim_tlv_parse(bb.bpp, bb.bpp_len, 0, &top, &err) != 0)
         abort();
-    int mac_fail_at = sc == SG_SC_BPP_MAC_FAIL ? 1 : -1, n86 = 0;
+    int mac_fail_at = sc == SG_SC_BPP_MAC_FAIL ? 0 : -1, n86 = 0;
     uint8_t *segs[64];
     size_t segn[64], nseg = 0;
     int seg86[64];
@@ -855,6 +866,7 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     }
     free(pir);
     free(pird);
+    esim_wipe(upp, upp_n);
     free(upp);
     free(cfg);
     free(pdr);
