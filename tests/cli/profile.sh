@@ -51,9 +51,10 @@ check "bad --in" 2 "--in must be" "$E" profile --in xml "$OWN"
 # --- TS.48 ---
 TS48="$ESIM_SHARED_DIR/data/ts48"
 if [ ! -d "$TS48" ]; then
-    echo "SKIP (TS.48 part): $TS48 absent"
+    # The own-package checks above stand alone: report them, skip only the TS.48 part.
+    echo "SKIP (TS.48 part only): $TS48 absent"
     [ $fails = 0 ] || exit 1
-    exit 77
+    exit 0
 fi
 n=0
 for f in "$TS48"/*.der; do
