@@ -53,6 +53,26 @@ done
 "$E" apdus "$S/fail_bpp_mac.pcapng" | grep -q 'BF37' && true
 [ "$(es10_of "$S/cancel_session.pcapng")" = "BF20 BF2E BF38 BF41 " ] || fail "cancel_session: ES10 commands: $(es10_of "$S/cancel_session.pcapng")"
 
+# every ES10 command and response of a download decodes as its SGP.22 type with the asn1c types
+# (esimscope decode picks the type that decodes the whole TLV and re-encodes to the same bytes)
+types_of() {
+    "$E" apdus --hex --no-http "$1" |
+        awk '/ ES10 / {ev = 1; next} $1 !~ /^(cmd|rsp)$/ {ev = 0; next} ev && $2 ~ /^BF[2-4]/ {print $2}' |
+        while read -r hex; do
+            [ "${hex:0:4}" = BF36 ] && continue   # only the head of the BPP travels in this piece
+            printf '%s' "$hex" > "$tmp/m.hex"
+            UBSAN_OPTIONS=halt_on_error=0 "$E" decode --in hex "$tmp/m.hex" 2>/dev/null | head -1
+        done | tr '\n' ' '
+}
+want="GetEuiccInfo1Request EUICCInfo1 GetEuiccChallengeRequest GetEuiccChallengeResponse AuthenticateServerRequest AuthenticateServerResponse GetEuiccChallengeRequest GetEuiccChallengeResponse AuthenticateServerRequest AuthenticateServerResponse PrepareDownloadRequest PrepareDownloadResponse ProfileInstallationResult ListNotificationRequest ListNotificationResponse NotificationSentRequest NotificationSentRequest EnableProfileRequest EnableProfileResponse "
+# (NotificationSentResponse {ok} has the same bytes as NotificationSentRequest {seqNumber 0})
+for f in happy_usbmon_t0.pcap happy_usbmon_t1.pcap; do
+    got=$(types_of "$S/$f")
+    [ "$got" = "$want" ] || fail "$f: ES10 types: $got"
+done
+got=$(types_of "$S/cancel_session.pcapng")
+[ "$got" = "GetEuiccInfo1Request EUICCInfo1 GetEuiccChallengeRequest GetEuiccChallengeResponse AuthenticateServerRequest AuthenticateServerResponse CancelSessionRequest CancelSessionResponse " ] || fail "cancel_session: ES10 types: $got"
+
 # 3. every BPP opens with its key log (when the bpp command exists in this build)
 if "$E" bpp --help 2>&1 | grep -q -- '--keylog'; then
     bpps=0
