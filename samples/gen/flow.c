@@ -323,11 +323,12 @@ static int resign_isc(fl *f, uint8_t *bpp, size_t n, const uint8_t *euicc_otpk)
     return rc;
 }
 
-/* Self-check with the core library's independent BPP reader: with the key log lines of this
- * session every segment must verify and decrypt back to the profile, except the one segment a
- * failure scenario damaged on purpose. */
-static int check_bpp(fl *f, const uint8_t *bpp, size_t n, const uint8_t *otsk,
-                     const uint8_t *upp, size_t upp_n, size_t expect_failed)
+/* The eUICC side of LoadBoundProfilePackage, with the core library's BPP reader: from what the
+ * eUICC knows (its one-time private key, the EID, the BPP) derive the session keys, check and
+ * decrypt every segment. *fail_part / *fail_idx get the first segment whose MAC or padding fails
+ * (-1 when none); without a failure the decrypted profile must equal the one the SM-DP+ bound. */
+static int euicc_open_bpp(fl *f, const uint8_t *bpp, size_t n, const uint8_t *otsk,
+                          const uint8_t *upp, size_t upp_n, int *fail_part, int *fail_idx)
 {
     esim_keylog *kl = esim_keylog_new();
     esim_keylog_entry e;
@@ -344,12 +345,22 @@ static int check_bpp(fl *f, const uint8_t *bpp, size_t n, const uint8_t *otsk,
     e.eid_len = 16;
     int rc = -1;
     if (kl && esim_keylog_add(kl, &e, &err) == 0 && esim_bpp_parse(bpp, n, &b, &err) == 0) {
-        if (esim_bpp_open(&b, kl, &o, &err) == 0 && o.failed == expect_failed &&
-            (expect_failed || (o.upp_complete && o.upp_len == upp_n && memcmp(o.upp, upp, upp_n) == 0)))
-            rc = 0;
-        else
-            fprintf(stderr, "esim-samplegen: BPP self-check: %zu of %zu segments failed (%s)\n",
-                    o.failed, o.checked, o.first_failure[0] ? o.first_failure : err.msg);
+        *fail_part = *fail_idx = -1;
+        if (esim_bpp_open(&b, kl, &o, &err) == 0) {
+            for (int p = 0; p < ESIM_BPP_PART_COUNT && *fail_part < 0; p++)
+                for (size_t i = 0; i < b.nseg[p]; i++)
+                    if (!o.seg[p][i].checked || !o.seg[p][i].chk.mac_ok || !o.seg[p][i].chk.pad_ok) {
+                        *fail_part = p;
+                        *fail_idx = (int)i;
+                        break;
+                    }
+            if (*fail_part >= 0 || (o.upp_complete && o.upp_len == upp_n &&
+                                    memcmp(o.upp, upp, upp_n) == 0))
+                rc = 0;
+        }
+        if (rc != 0)
+            fprintf(stderr, "esim-samplegen: eUICC could not open the BPP (%s)\n",
+                    o.first_failure[0] ? o.first_failure : err.msg);
         esim_bpp_opened_free(&o);
         esim_bpp_clear(&b);
     }
@@ -739,12 +750,20 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     uint8_t *segs[64];
     size_t segn[64], nseg = 0;
     int seg86[64];
+    int piece_part[64], piece_idx[64]; /* BPP part of each piece; segment, -1 whole, -2 header */
+    static const uint32_t part_tags[ESIM_BPP_PART_COUNT] = {0xA0, 0xA1, 0xA2, 0xA3};
     esim_tlv_iter_children(&it, &top);
     bool first = true;
     while (esim_tlv_next(&it, &seq, &err) == 1 && nseg < 60) {
         size_t pre = first ? top.hdr_len : 0;
         const uint8_t *start = first ? top.raw : seq.raw;
         first = false;
+        int part = -1;
+        for (int p = 0; p < ESIM_BPP_PART_COUNT; p++)
+            if (seq.tag == part_tags[p])
+                part = p;
+        piece_part[nseg] = part;
+        piece_idx[nseg] = -1;
         if (seq.tag == 0xBF23 || seq.tag == 0xA0 || seq.tag == 0xA2) {
             seg86[nseg] = -1;
             segn[nseg] = pre + esim_tlv_total(&seq);
@@ -753,11 +772,14 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
             continue;
         }
         seg86[nseg] = -1;
+        piece_idx[nseg] = -2;
         segn[nseg] = seq.hdr_len;
         segs[nseg] = dup_bytes(seq.raw, seq.hdr_len);
         nseg++;
         esim_tlv_iter_children(&it2, &seq);
-        while (esim_tlv_next(&it2, &seg, &err) == 1 && nseg < 60) {
+        for (int k = 0; esim_tlv_next(&it2, &seg, &err) == 1 && nseg < 60; k++) {
+            piece_part[nseg] = part;
+            piece_idx[nseg] = k;
             seg86[nseg] = seg.tag == 0x86 ? n86++ : -1;
             segn[nseg] = esim_tlv_total(&seg);
             segs[nseg] = dup_bytes(seg.raw, segn[nseg]);
@@ -769,8 +791,20 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
             nseg++;
         }
     }
-    if (check_bpp(f, bb.bpp, bb.bpp_len, otk.d, upp, upp_n, mac_fail_at >= 0 ? 1 : 0) != 0)
+    int fail_part, fail_idx;
+    if (euicc_open_bpp(f, bb.bpp, bb.bpp_len, otk.d, upp, upp_n, &fail_part, &fail_idx) != 0 ||
+        (fail_part >= 0) != (mac_fail_at >= 0))
         abort();
+    /* the piece the eUICC stops at, and the BPP command it was processing (BppCommandId) */
+    size_t fail_piece = nseg;
+    for (size_t i = 0; i < nseg && fail_part >= 0; i++)
+        if (piece_part[i] == fail_part && (piece_idx[i] == fail_idx || piece_idx[i] == -1)) {
+            fail_piece = i;
+            break;
+        }
+    static const unsigned bpp_command_of_part[ESIM_BPP_PART_COUNT] = {
+        1 /* configureISDP */, 2 /* storeMetadata */, 4 /* replaceSessionKeys */,
+        5 /* loadProfileElements */};
     js = g_string_new("{");
     js_str(js, "transactionId", f->tid_hex);
     js_b64(js, "prepareDownloadResponse", pdp, pdp_n);
@@ -792,9 +826,9 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     notif_metadata(f, &dd, 1, 0);
     sg_der_oid(&dd, 0x06, SG_SMDP_OID);
     sg_der_open(&dd, 0xA2);
-    if (sc == SG_SC_BPP_MAC_FAIL) {
+    if (fail_part >= 0) {
         sg_der_open(&dd, 0xA1);
-        sg_der_uint(&dd, 0x80, 5); /* loadProfileElements */
+        sg_der_uint(&dd, 0x80, bpp_command_of_part[fail_part]);
         sg_der_uint(&dd, 0x81, 8); /* scp03tSecurityError */
         sg_der_close(&dd);
     } else {
@@ -818,8 +852,7 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     size_t pir_n;
     uint8_t *pir = finish(&dd, &pir_n);
     for (size_t i = 0; i < nseg; i++) {
-        bool fail = seg86[i] >= 0 && seg86[i] == mac_fail_at;
-        bool last = i + 1 == nseg || fail;
+        bool last = i + 1 == nseg || i == fail_piece;
         es10(f, segs[i], segn[i], last ? pir : NULL, last ? pir_n : 0);
         if (sc == SG_SC_STORE_DATA_6A80 && seg86[i] == 0) {
             /* the eUICC rejects the second STORE DATA block of the first '86' segment */
