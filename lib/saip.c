@@ -114,13 +114,41 @@ static const OCTET_STRING_t *file_first_content(const File_t *f)
     return NULL;
 }
 
-static json_object *file_json(const char *name, const File_t *f)
+/* File IDs of the template files when the PE gives no FCP: ETSI TS 102 221 (MF level) and
+ * 3GPP TS 31.102 (USIM ADF). Keyed by PE and member name, since e.g. ef-arr differs. */
+static const struct {
+    const char *pe, *file, *fid;
+} TEMPLATE_FIDS[] = {
+    {"mf", "mf", "3F00"},           {"mf", "ef-pl", "2F05"},        {"mf", "ef-iccid", "2FE2"},
+    {"mf", "ef-dir", "2F00"},       {"mf", "ef-arr", "2F06"},       {"mf", "ef-umpc", "2F08"},
+    {"usim", "ef-imsi", "6F07"},    {"usim", "ef-arr", "6F06"},     {"usim", "ef-keys", "6F08"},
+    {"usim", "ef-keysPS", "6F09"},  {"usim", "ef-hpplmn", "6F31"},  {"usim", "ef-ust", "6F38"},
+    {"usim", "ef-fdn", "6F3B"},     {"usim", "ef-sms", "6F3C"},     {"usim", "ef-smsp", "6F42"},
+    {"usim", "ef-smss", "6F43"},    {"usim", "ef-spn", "6F46"},     {"usim", "ef-est", "6F56"},
+    {"usim", "ef-start-hfn", "6F5B"}, {"usim", "ef-threshold", "6F5C"}, {"usim", "ef-psloci", "6F73"},
+    {"usim", "ef-acc", "6F78"},     {"usim", "ef-fplmn", "6F7B"},   {"usim", "ef-loci", "6F7E"},
+    {"usim", "ef-ad", "6FAD"},      {"usim", "ef-ecc", "6FB7"},     {"usim", "ef-netpar", "6FC4"},
+    {"usim", "ef-epsloci", "6FE3"}, {"usim", "ef-epsnsc", "6FE4"},
+};
+
+static const char *template_fid(const char *pe, const char *file)
+{
+    for (size_t i = 0; i < sizeof TEMPLATE_FIDS / sizeof TEMPLATE_FIDS[0]; i++)
+        if (strcmp(TEMPLATE_FIDS[i].pe, pe) == 0 && strcmp(TEMPLATE_FIDS[i].file, file) == 0)
+            return TEMPLATE_FIDS[i].fid;
+    return NULL;
+}
+
+static json_object *file_json(const char *pe_name, const char *name, const File_t *f)
 {
     json_object *o = json_object_new_object();
     add_str(o, "name", name);
     const Fcp_t *fcp = file_fcp(f);
+    const char *tfid = template_fid(pe_name, name);
     if (fcp && fcp->fileID)
         add_os(o, "fid", fcp->fileID);
+    else if (tfid)
+        add_str(o, "fid", tfid);
     if (fcp && fcp->dfName)
         add_os(o, "aid", fcp->dfName);
     if (fcp && fcp->fileDescriptor)
@@ -133,7 +161,7 @@ static json_object *file_json(const char *name, const File_t *f)
             content += (size_t)f->list.array[i]->choice.fillFileContent.size;
     add_int(o, "content_bytes", (long)content);
     if (!fcp)
-        add_str(o, "fcp", "template");
+        add_str(o, "fcp", "template"); /* created as the template defines it */
     return o;
 }
 
@@ -152,7 +180,7 @@ static void files_from_template(ctx *c, const char *pe_name, asn_TYPE_descriptor
         if (elm->type != &asn_DEF_File)
             continue;
         const File_t *f = m;
-        json_object_array_add(files, file_json(elm->name, f));
+        json_object_array_add(files, file_json(pe_name, elm->name, f));
         /* NAA application ADFs carry the AID in dfName */
         const Fcp_t *fcp = file_fcp(f);
         if (strncmp(elm->name, "adf-", 4) == 0 && fcp && fcp->dfName) {

@@ -61,6 +61,8 @@ static void test_defaults_roundtrip(void **state)
     const char *js = json_object_to_json_string_ext(s.json, JSON_C_TO_STRING_PLAIN);
     assert_null(strstr(js, k));
     assert_non_null(strstr(js, "\"algorithm\":\"milenage\""));
+    /* files created from the template get their FID from the table (TS 31.102 EF.UST 6F38) */
+    assert_non_null(strstr(js, "\"name\":\"ef-ust\",\"fid\":\"6F38\""));
     assert_non_null(strstr(js, "\"mandatory_services\":[\"usim\",\"milenage\"]"));
     esim_saip_summary_free(&s);
 
