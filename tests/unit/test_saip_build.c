@@ -16,6 +16,8 @@
 #include "esim/tlv.h"
 #include "testutil.h"
 
+static void fixed_params(esim_saip_build_params *p);
+
 static const char *jstr(json_object *o, const char *k)
 {
     json_object *v;
@@ -127,6 +129,41 @@ static void test_chosen_values(void **state)
     free(der);
 }
 
+/* Extensibility (SAIP ProfileElement and its SEQUENCEs are extensible): an unknown field in a
+ * PE is skipped, a PE of an unknown (later) type is listed as "unknown" with its tag. */
+static void test_unknown_extensions(void **state)
+{
+    (void)state;
+    esim_saip_build_params p;
+    esim_error e = {{0}};
+    uint8_t *der;
+    size_t len;
+    fixed_params(&p);
+    assert_int_equal(esim_saip_build(&p, &der, &len, &e), 0);
+    /* the package ends with the end PE AA 07 A0 05 80 00 81 01 09 (mandated, id 9); replace it */
+    static const uint8_t end[] = {0xAA, 0x07, 0xA0, 0x05, 0x80, 0x00, 0x81, 0x01, 0x09};
+    assert_memory_equal(der + len - sizeof end, end, sizeof end);
+    static const uint8_t tail[] = {
+        0xBF, 0x28, 0x05, 0xA0, 0x03, 0x81, 0x01, 0x0A,                   /* [40]: unknown PE */
+        0xAA, 0x0D, 0xA0, 0x08, 0x80, 0x00, 0x81, 0x01, 0x09, 0x85, 0x01, 0x00, /* PEHeader ext */
+        0x9F, 0x30, 0x00};                                                 /* end, PE-End ext */
+    uint8_t *pkg = malloc(len - sizeof end + sizeof tail);
+    memcpy(pkg, der, len - sizeof end);
+    memcpy(pkg + len - sizeof end, tail, sizeof tail);
+    size_t plen = len - sizeof end + sizeof tail;
+    esim_saip_summary s;
+    if (esim_saip_decode(pkg, plen, NULL, &s, &e) != 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(s.pe_count, 11);
+    assert_int_equal(s.has_end, 1);
+    const char *js = json_object_to_json_string_ext(s.json, JSON_C_TO_STRING_PLAIN);
+    assert_non_null(strstr(js, "\"type\":\"unknown\",\"tag\":\"BF28\""));
+    assert_non_null(strstr(js, "\"type\":\"end\""));
+    esim_saip_summary_free(&s);
+    free(pkg);
+    free(der);
+}
+
 static void test_bad_params(void **state)
 {
     (void)state;
@@ -196,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_fixture),
         cmocka_unit_test(test_defaults_roundtrip),
         cmocka_unit_test(test_chosen_values),
+        cmocka_unit_test(test_unknown_extensions),
         cmocka_unit_test(test_bad_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
