@@ -438,7 +438,7 @@ int esim_cmd_bpp(int argc, char **argv)
         fprintf(stderr, "esimscope bpp: %s\n", err.msg);
         goto out;
     }
-    if (esim_bpp_parse(data, len, &b, &err) != 0) {
+    if (esim_bpp_parse_partial(data, len, &b, &err) != 0) {
         fprintf(stderr, "esimscope bpp: %s: %s\n", argv[1], err.msg);
         goto out;
     }
@@ -473,8 +473,19 @@ int esim_cmd_bpp(int argc, char **argv)
         r.root = json_object_new_object();
         json_object_object_add(r.root, "transaction_id", json_object_new_string(tid));
         json_object_object_add(r.root, "size", json_object_new_int64((int64_t)len));
+        json_object_object_add(r.root, "truncated", json_object_new_boolean(b.truncated));
+        if (b.truncated)
+            json_object_object_add(r.root, "announced_size", json_object_new_int64((int64_t)b.full_len));
     } else {
         printf("BoundProfilePackage: %zu bytes, transactionId %s\n", len, tid);
+        if (b.truncated)
+            printf("  TRUNCATED: the BF36 header announces %zu bytes; only complete segments are "
+                   "shown\n", b.full_len);
+    }
+    if (b.truncated && !failure[0]) {
+        snprintf(failure, sizeof failure, "BPP truncated: %zu of %zu bytes present", len,
+                 b.full_len);
+        verified = false;
     }
     print_isc(&b, &r);
     print_parts(&b, opened ? &o : NULL, &r);

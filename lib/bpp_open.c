@@ -208,6 +208,10 @@ int esim_bpp_open(const esim_bpp *bpp, const esim_keylog *kl, esim_bpp_opened *o
         o->ppk_src = ESIM_KEYS_PPK_LINE;
     }
     int rc = 0;
+    if (bpp->truncated)
+        note_failure(o, "BPP truncated: %zu of %zu bytes present; the segments after byte %zu "
+                        "are missing (capture cut short?)", bpp->der_len, bpp->full_len,
+                     bpp->der_len);
     if (o->ppk_src == ESIM_KEYS_NONE) {
         note_failure(o, "sequenceOf86 not checked: %s", rsk_failed
                      ? "the ReplaceSessionKeysRequest (PPK) could not be recovered and the key "
@@ -231,7 +235,7 @@ int esim_bpp_open(const esim_bpp *bpp, const esim_keylog *kl, esim_bpp_opened *o
                                                              "not match (BPP modified?)"
                                                            : wrong_session,
                            o, &o->upp, &o->upp_len);
-        o->upp_complete = ok && bpp->nseg[ESIM_BPP_SEQ86] > 0;
+        o->upp_complete = ok && bpp->nseg[ESIM_BPP_SEQ86] > 0 && !bpp->truncated;
     }
     if (session_live)
         esim_bsp_free(&b);

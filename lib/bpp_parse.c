@@ -110,7 +110,8 @@ static int parse_isc(const esim_tlv *isc, esim_bpp *bpp, esim_error *err)
     return 0;
 }
 
-static int parse_seq(const esim_tlv *seq, esim_bpp_part p, esim_bpp *bpp, esim_error *err)
+static int parse_seq(const esim_tlv *seq, esim_bpp_part p, esim_bpp *bpp, bool cut,
+                     esim_error *err)
 {
     esim_tlv_iter it;
     esim_tlv t;
@@ -137,22 +138,76 @@ static int parse_seq(const esim_tlv *seq, esim_bpp_part p, esim_bpp *bpp, esim_e
         s->value = t.value;
         s->len = t.len;
     }
+    if (r < 0 && cut)
+        return 0; /* the cut falls inside this segment: keep the complete ones */
     if (r < 0)
         return esim_error_prefix(err, "%s", parts[p].name);
-    if (bpp->nseg[p] == 0 && p != ESIM_BPP_SECOND87)
+    if (bpp->nseg[p] == 0 && p != ESIM_BPP_SECOND87 && !cut)
         return esim_error_set(err, "%s at offset %zu has no segments", parts[p].name,
                               seq->offset);
     return 0;
 }
 
-int esim_bpp_parse(const uint8_t *der, size_t len, esim_bpp *bpp, esim_error *err)
+/* A TLV whose value may run past the available bytes (a cut capture): the value is clamped
+ * to what is there and *full gets the announced total. 1 = clamped, 0 = complete, -1 = even
+ * the header is unreadable. */
+static int parse_clamped(const uint8_t *buf, size_t avail, size_t off, esim_tlv *t,
+                         size_t *full, esim_error *err)
+{
+    if (esim_tlv_parse(buf, avail, off, t, err) == 0) {
+        *full = esim_tlv_total(t);
+        return 0;
+    }
+    size_t i = 0;
+    uint32_t tag = buf[i++];
+    if ((tag & 0x1F) == 0x1F) {
+        for (;;) {
+            if (i >= avail || i >= 4)
+                return -1;
+            uint8_t c = buf[i++];
+            tag = (tag << 8) | c;
+            if (!(c & 0x80))
+                break;
+        }
+    }
+    if (i >= avail)
+        return -1;
+    uint8_t l0 = buf[i++];
+    uint64_t len = l0;
+    if (l0 >= 0x80) {
+        unsigned n = l0 & 0x7F;
+        if (n == 0 || n > 4 || avail - i < n)
+            return -1;
+        len = 0;
+        for (unsigned k = 0; k < n; k++)
+            len = (len << 8) | buf[i++];
+    }
+    t->tag = tag;
+    t->constructed = (buf[0] & 0x20) != 0;
+    t->offset = off;
+    t->hdr_len = i;
+    t->raw = buf;
+    t->value = buf + i;
+    t->len = avail - i;
+    *full = (size_t)(i + len);
+    return 1;
+}
+
+static int parse(const uint8_t *der, size_t len, esim_bpp *bpp, bool partial, esim_error *err)
 {
     memset(bpp, 0, sizeof *bpp);
     bpp->der = der;
     bpp->der_len = len;
     esim_tlv top, t;
-    if (esim_tlv_parse(der, len, 0, &top, err) != 0)
+    size_t full = 0;
+    if (len == 0)
+        return esim_error_set(err, "BoundProfilePackage: no bytes");
+    int cut = partial ? parse_clamped(der, len, 0, &top, &full, err)
+                      : esim_tlv_parse(der, len, 0, &top, err);
+    if (cut < 0)
         return esim_error_prefix(err, "BoundProfilePackage");
+    bpp->truncated = cut == 1;
+    bpp->full_len = cut == 1 ? full : esim_tlv_total(&top);
     if (top.tag != 0xBF36)
         return esim_error_set(err, "not a BoundProfilePackage: tag %X, expected BF36", top.tag);
     if (esim_tlv_total(&top) != len)
@@ -175,7 +230,24 @@ int esim_bpp_parse(const uint8_t *der, size_t len, esim_bpp *bpp, esim_error *er
         goto fail;
     }
     esim_bpp_part next = ESIM_BPP_FIRST87;
-    while ((r = esim_tlv_next(&it, &t, err)) == 1) {
+    for (;;) {
+        bool part_cut = false;
+        if (bpp->truncated && it.left > 0) {
+            size_t f;
+            int c = parse_clamped(it.p, it.left, it.off, &t, &f, err);
+            if (c < 0)
+                break; /* the cut is inside a part header: nothing more to read */
+            part_cut = c == 1;
+            size_t n = esim_tlv_total(&t);
+            it.p += n;
+            it.left -= n;
+            it.off += n;
+            r = 1;
+        } else {
+            r = esim_tlv_next(&it, &t, err);
+        }
+        if (r != 1)
+            break;
         esim_bpp_part p = next;
         while (p < ESIM_BPP_PART_COUNT && parts[p].seq_tag != t.tag &&
                p == ESIM_BPP_SECOND87)
@@ -189,10 +261,12 @@ int esim_bpp_parse(const uint8_t *der, size_t len, esim_bpp *bpp, esim_error *er
                                parts[next].name, parts[next].seq_tag, t.tag);
             goto fail;
         }
-        if (parse_seq(&t, p, bpp, err) != 0)
+        if (parse_seq(&t, p, bpp, part_cut, err) != 0)
             goto fail;
         next = p + 1;
     }
+    if (bpp->truncated)
+        return 0; /* missing parts are the cut's doing */
     if (r < 0) {
         esim_error_prefix(err, "%s", next < ESIM_BPP_PART_COUNT ? parts[next].name : "BPP");
         goto fail;
@@ -206,4 +280,14 @@ int esim_bpp_parse(const uint8_t *der, size_t len, esim_bpp *bpp, esim_error *er
 fail:
     esim_bpp_clear(bpp);
     return -1;
+}
+
+int esim_bpp_parse(const uint8_t *der, size_t len, esim_bpp *bpp, esim_error *err)
+{
+    return parse(der, len, bpp, false, err);
+}
+
+int esim_bpp_parse_partial(const uint8_t *der, size_t len, esim_bpp *bpp, esim_error *err)
+{
+    return parse(der, len, bpp, true, err);
 }

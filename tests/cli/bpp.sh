@@ -40,7 +40,11 @@ base64 bpp.der > bpp.b64
 check "base64 input" 0 "verified" "$E" bpp bpp.b64 --keylog session.keylog
 check "forced hex on DER fails" 2 "" "$E" bpp bpp.der --in hex
 head -c 3000 bpp.der > trunc.der
-check "truncated BPP" 2 "claims [0-9]+ value bytes" "$E" bpp trunc.der --keylog session.keylog
+check "truncated BPP: complete segments checked" 1 "BPP truncated: 3000 of [0-9]+ bytes present" \
+    "$E" bpp trunc.der --keylog session.keylog
+check "truncated BPP: report" 1 "\[1\] offset [0-9]+, 1020 bytes: MAC ok" "$E" bpp trunc.der --keylog session.keylog
+head -c 100 bpp.der > trunc_isc.der
+check "cut inside InitialiseSecureChannelRequest" 2 "initialiseSecureChannelRequest" "$E" bpp trunc_isc.der
 check "no arguments" 2 "expected one BPP" "$E" bpp
 check "--ca without --cert" 2 "--ca needs --cert" "$E" bpp bpp.der --ca ci.pem
 printf 'SESSION_KEYS 01 02\n' > bad.keylog

@@ -67,6 +67,11 @@ static void test_intact(void **state)
 {
     fixture *f = *state;
     assert_int_equal(verifies(f->t.built.bpp, f->t.built.bpp_len, f->kl), 1);
+    esim_bpp b;
+    esim_error e;
+    assert_int_equal(esim_bpp_parse_partial(f->t.built.bpp, f->t.built.bpp_len, &b, &e), 0);
+    assert_false(b.truncated);
+    esim_bpp_clear(&b);
 }
 
 static void test_bit_flips(void **state)
@@ -114,6 +119,20 @@ static void test_truncation(void **state)
         memcpy(p, bpp, cut);
         assert_int_equal(verifies(p, cut, f->kl), 0);
         free(p);
+        /* the lenient parser keeps the complete segments and never verifies a cut BPP */
+        esim_bpp pb;
+        if (esim_bpp_parse_partial(bpp, cut, &pb, &e) == 0) {
+            assert_true(pb.truncated);
+            assert_int_equal(pb.full_len, len);
+            esim_bpp_opened o;
+            if (esim_bpp_open(&pb, f->kl, &o, &e) == 0) {
+                assert_false(o.upp_complete);
+                assert_int_equal(o.failed, 0); /* complete segments are intact */
+                assert_non_null(strstr(o.first_failure, "truncated"));
+                esim_bpp_opened_free(&o);
+            }
+            esim_bpp_clear(&pb);
+        }
         /* truncated content with a consistent outer length: reaches the inner walks */
         if (cut >= top.hdr_len) {
             esim_buf w = { 0 };

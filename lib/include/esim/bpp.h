@@ -67,10 +67,17 @@ typedef struct esim_bpp {
     size_t part_len[ESIM_BPP_PART_COUNT];      /* whole TLV */
     esim_bpp_segment *seg[ESIM_BPP_PART_COUNT];
     size_t nseg[ESIM_BPP_PART_COUNT];
+    /* esim_bpp_parse_partial only: the input stops inside the BPP */
+    bool truncated;
+    size_t full_len;                /* length the BF36 header announces (incl. header) */
 } esim_bpp;
 
 /* Parses a whole BPP ('BF36' ... and nothing after it). Errors name the part and offset. */
 int esim_bpp_parse(const uint8_t *der, size_t len, esim_bpp *bpp, esim_error *err);
+/* Same, but a BPP cut short (a capture that ends mid-transfer) is accepted: the complete
+ * segments before the cut are kept, bpp->truncated is set and esim_bpp_open reports the cut.
+ * The InitialiseSecureChannelRequest must be complete. */
+int esim_bpp_parse_partial(const uint8_t *der, size_t len, esim_bpp *bpp, esim_error *err);
 void esim_bpp_clear(esim_bpp *bpp);
 
 /* Where the keys used for a key set came from. */
