@@ -200,8 +200,8 @@ static void add_key_field(proto_tree *tree, int hf, tvbuff_t *tvb, int off, int 
         proto_item_set_generated(proto_tree_add_string(tree, hf, tvb, off, len, value));
 }
 
-bool esim_dissect_asn1(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, proto_tree *tree,
-                       const char *type, esim_asn1_summary *sum)
+static bool dissect(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, proto_tree *tree,
+                    const char *type, esim_asn1_summary *sum, bool quiet)
 {
     memset(sum, 0, sizeof *sum);
     if (len <= 0)
@@ -211,6 +211,8 @@ bool esim_dissect_asn1(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, p
     esim_error err;
     asn_TYPE_descriptor_t *td = type ? esim_asn1_type(type) : NULL;
     int rc = td ? esim_asn1_decode(td, p, (size_t)len, &d, &err) : esim_asn1_detect(p, (size_t)len, &d, &err);
+    if (rc != 0 && quiet)
+        return false;
     if (rc != 0) {
         proto_item *e = proto_tree_add_string_format_value(tree, hf_esim_asn1_type, tvb, offset,
                                                            len, type ? type : "",
@@ -243,4 +245,16 @@ bool esim_dissect_asn1(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, p
     json_object_put(j);
     esim_decoded_free(&d);
     return true;
+}
+
+bool esim_dissect_asn1(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, proto_tree *tree,
+                       const char *type, esim_asn1_summary *sum)
+{
+    return dissect(tvb, offset, len, pinfo, tree, type, sum, false);
+}
+
+bool esim_try_asn1(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, proto_tree *tree,
+                   esim_asn1_summary *sum)
+{
+    return dissect(tvb, offset, len, pinfo, tree, NULL, sum, true);
 }

@@ -11,8 +11,11 @@
 #include <epan/proto_data.h>
 #include <epan/expert.h>
 #include <epan/reassemble.h>
+#include <epan/address_types.h>
+#include <epan/to_str.h>
 #include "esim/apdu.h"
 #include "esim/apdu_names.h"
+#include "esim/ccid.h"
 #include "esim/es10_names.h"
 #include "esim/hex.h"
 #include "esim/tlv.h"
@@ -44,7 +47,8 @@ static gint ett_es10 = -1, ett_frag = -1, ett_frags = -1, ett_bpp = -1;
 static expert_field ei_sw_error = EI_INIT;
 static expert_field ei_incomplete = EI_INIT;
 
-static dissector_handle_t gsm_sim_handle;
+static dissector_handle_t gsm_sim_handle, usbccid_handle;
+static void *ccid_data;
 static reassembly_table cmd_table, rsp_table;
 
 static const fragment_items es10_frag_items = {
@@ -58,8 +62,9 @@ static const value_string bpp_segment_vals[] = {
     {0x86, "86: profile elements (encrypted + MAC)"},
     {0, NULL}};
 
-/* Per card conversation (first pass only). */
+/* Per card (first pass only): a GSMTAP conversation or a USB reader. */
 typedef struct card_state {
+    uint32_t index;                        /* distinguishes cards in reassembly ids */
     bool isd_r[ESIM_APDU_CHANNELS];
     bool rsp_pending[ESIM_APDU_CHANNELS]; /* an ES10 response continues with GET RESPONSE */
     uint32_t chain[ESIM_APDU_CHANNELS];    /* STORE DATA sequence number on the channel */
@@ -67,22 +72,39 @@ typedef struct card_state {
     uint16_t tag[ESIM_APDU_CHANNELS];      /* first tag of the current ES10 command */
     uint32_t cmd_frame[ESIM_APDU_CHANNELS];/* frame with the last block of that command */
     wmem_map_t *rsp_of;                    /* command frame -> frame completing its response */
+    /* the command waiting for its response (CCID: they travel in separate frames) */
+    bool have_cmd;
+    uint8_t cmd[5 + 16];
+    size_t cmd_len;
+    uint32_t cmd_num;
+    int cmd_kind;
 } card_state;
 
 typedef enum { K_OTHER = 0, K_BLOCK, K_GETRSP } frame_kind;
 
-/* What the first pass decided for a frame. */
+/* What the first pass decided for the command and/or response part of a frame. */
 typedef struct frame_info {
-    frame_kind kind;
+    frame_kind kind;    /* of the command part */
+    frame_kind rkind;   /* of the response part (K_OTHER: none / not ES10) */
     uint8_t channel;
-    bool more;          /* BLOCK: more blocks follow; GETRSP: more response data follows */
-    bool last_block;    /* BLOCK: P1 b8 */
+    bool more;          /* BLOCK: more blocks follow */
     bool rsp_here;      /* response data of the ES10 command is (partly) in this frame */
     bool rsp_more;      /* ... and continues with GET RESPONSE */
     uint32_t id;        /* reassembly id of the chain */
-    uint16_t tag;       /* ES10 tag of the command (for responses) */
+    uint16_t tag;       /* ES10 tag of the command */
     uint32_t cmd_frame; /* frame completing the command (for responses) */
+    uint32_t rsp_frame; /* GETRSP command: filled for display */
 } frame_info;
+
+static uint32_t card_counter;
+
+static card_state *card_new(void)
+{
+    card_state *cs = wmem_new0(wmem_file_scope(), card_state);
+    cs->rsp_of = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    cs->index = ++card_counter;
+    return cs;
+}
 
 static const uint8_t *isdr_aid(size_t *len)
 {
@@ -113,39 +135,28 @@ static const uint8_t *isdr_aid(size_t *len)
     return esim_aid_isd_r;
 }
 
-static uint32_t chain_id(const conversation_t *conv, unsigned ch, uint32_t chain)
+static uint32_t chain_id(const card_state *cs, unsigned ch, uint32_t chain)
 {
-    return (chain << 16) ^ ((conv->conv_index & 0x7ff) << 5) ^ ch;
+    return (chain << 16) ^ ((cs->index & 0x7ff) << 5) ^ ch;
 }
 
-/* First pass: updates the card state with one exchange and returns what the frame is. */
-static frame_info *classify(packet_info *pinfo, card_state *cs, const conversation_t *conv,
-                            const uint8_t *cmd, size_t cmd_len, const uint8_t *rsp, size_t rsp_len,
-                            uint16_t sw)
+/* First pass, command part: whether the command is an ES10 STORE DATA block to the ISD-R or
+ * the GET RESPONSE of an ES10 response; remembers the command for its response. */
+static void classify_cmd(packet_info *pinfo, card_state *cs, frame_info *fi, const uint8_t *cmd,
+                         size_t cmd_len)
 {
-    frame_info *fi = wmem_new0(wmem_file_scope(), frame_info);
     int ch = esim_apdu_channel(cmd[0]);
-    uint8_t ins = cmd[1], p1 = cmd[2], p2 = cmd[3];
-    uint8_t sw1 = sw >> 8;
-    bool ok = esim_sw_ok(sw) || sw1 == 0x61;
+    uint8_t ins = cmd[1], p1 = cmd[2];
+    cs->have_cmd = true;
+    /* only the header and a SELECT's AID (at most 16 bytes) matter later */
+    cs->cmd_len = cmd_len <= sizeof cs->cmd ? cmd_len : 5;
+    memcpy(cs->cmd, cmd, cs->cmd_len);
+    cs->cmd_num = pinfo->num;
+    cs->cmd_kind = K_OTHER;
     if (ch < 0)
-        return fi;
+        return;
     fi->channel = (uint8_t)ch;
-    if (ins != INS_GET_RESPONSE && ins != INS_STORE_DATA)
-        cs->rsp_pending[ch] = false;
-    if (ins == INS_MANAGE_CHANNEL && ok) {
-        int n = p1 == 0x00 ? (p2 ? p2 : (rsp_len >= 1 ? rsp[0] : -1)) : p1 == 0x80 ? p2 : -1;
-        if (n > 0 && n < ESIM_APDU_CHANNELS) {
-            cs->isd_r[n] = false;
-            cs->in_chain[n] = cs->rsp_pending[n] = false;
-        }
-    } else if (ins == INS_SELECT && p1 == 0x04 && ok) {
-        size_t alen;
-        const uint8_t *aid = isdr_aid(&alen);
-        size_t dlen = cmd_len - 5;
-        /* selection by a (partial) DF name: ISO 7816-4 clause 11.2.2 */
-        cs->isd_r[ch] = dlen >= 5 && dlen <= alen && !memcmp(cmd + 5, aid, dlen);
-    } else if (ins == INS_STORE_DATA && cs->isd_r[ch] && (cmd[0] & 0x80)) {
+    if (ins == INS_STORE_DATA && cs->isd_r[ch] && (cmd[0] & 0x80)) {
         if (!cs->in_chain[ch]) {
             cs->chain[ch]++;
             cs->in_chain[ch] = true;
@@ -154,35 +165,79 @@ static frame_info *classify(packet_info *pinfo, card_state *cs, const conversati
                 cs->tag[ch] = cmd[5];
         }
         fi->kind = K_BLOCK;
-        fi->id = chain_id(conv, ch, cs->chain[ch]);
-        fi->last_block = (p1 & 0x80) != 0;
-        fi->more = !fi->last_block;
-        fi->tag = cs->tag[ch];
-        if (!ok || fi->last_block)
+        fi->more = !(p1 & 0x80);
+        if (!fi->more)
             cs->in_chain[ch] = false;
-        if (fi->last_block && ok) {
-            fi->cmd_frame = cs->cmd_frame[ch] = pinfo->num;
+    } else if (ins == INS_GET_RESPONSE && cs->rsp_pending[ch]) {
+        fi->kind = K_GETRSP;
+    } else if (ins != INS_STORE_DATA) {
+        cs->rsp_pending[ch] = false;
+    }
+    fi->id = chain_id(cs, ch, cs->chain[ch]);
+    fi->tag = cs->tag[ch];
+    fi->cmd_frame = cs->cmd_frame[ch];
+    cs->cmd_kind = fi->kind;
+}
+
+/* First pass, response part (data without SW, and SW) of the remembered command. */
+static void classify_rsp(packet_info *pinfo, card_state *cs, frame_info *fi, const uint8_t *rsp,
+                         size_t rsp_len, uint16_t sw)
+{
+    if (!cs->have_cmd || cs->cmd_len < 5)
+        return;
+    cs->have_cmd = false;
+    const uint8_t *cmd = cs->cmd;
+    int ch = esim_apdu_channel(cmd[0]);
+    uint8_t ins = cmd[1], p1 = cmd[2], p2 = cmd[3];
+    uint8_t sw1 = sw >> 8;
+    bool ok = esim_sw_ok(sw) || sw1 == 0x61;
+    if (ch < 0)
+        return;
+    fi->channel = (uint8_t)ch;
+    fi->id = chain_id(cs, ch, cs->chain[ch]);
+    fi->tag = cs->tag[ch];
+    if (cs->cmd_kind == K_BLOCK) {
+        fi->rkind = K_BLOCK;
+        if (!ok) {
+            cs->in_chain[ch] = false;
+            return;
+        }
+        if (p1 & 0x80) {  /* last block: the ES10 response starts here */
+            fi->cmd_frame = cs->cmd_frame[ch] = cs->cmd_num;
             fi->rsp_here = rsp_len > 0;
             fi->rsp_more = cs->rsp_pending[ch] = sw1 == 0x61;
             if (!fi->rsp_more)
-                wmem_map_insert(cs->rsp_of, GUINT_TO_POINTER(pinfo->num), GUINT_TO_POINTER(pinfo->num));
+                wmem_map_insert(cs->rsp_of, GUINT_TO_POINTER(cs->cmd_num),
+                                GUINT_TO_POINTER(pinfo->num));
         }
-    } else if (ins == INS_GET_RESPONSE && cs->rsp_pending[ch]) {
-        fi->kind = K_GETRSP;
-        fi->id = chain_id(conv, ch, cs->chain[ch]);
-        fi->tag = cs->tag[ch];
+    } else if (cs->cmd_kind == K_GETRSP) {
+        fi->rkind = K_GETRSP;
         fi->cmd_frame = cs->cmd_frame[ch];
         fi->rsp_here = true;
-        fi->more = sw1 == 0x61;
-        if (!fi->more) {
+        fi->rsp_more = sw1 == 0x61;
+        if (!fi->rsp_more) {
             cs->rsp_pending[ch] = false;
             wmem_map_insert(cs->rsp_of, GUINT_TO_POINTER(cs->cmd_frame[ch]),
                             GUINT_TO_POINTER(pinfo->num));
         }
-    } else if (ins == INS_STORE_DATA && (cmd[0] & 0x80)) {
-        /* STORE DATA to another application: not ES10 */
+    } else if (ins == INS_MANAGE_CHANNEL && ok) {
+        int n = p1 == 0x00 ? (p2 ? p2 : (rsp_len >= 1 ? rsp[0] : -1)) : p1 == 0x80 ? p2 : -1;
+        if (n > 0 && n < ESIM_APDU_CHANNELS) {
+            cs->isd_r[n] = false;
+            cs->in_chain[n] = cs->rsp_pending[n] = false;
+        }
+    } else if (ins == INS_SELECT && p1 == 0x04 && ok) {
+        size_t alen;
+        const uint8_t *aid = isdr_aid(&alen);
+        size_t dlen = cs->cmd_len - 5;
+        /* selection by a (partial) DF name: ISO 7816-4 clause 11.2.2 */
+        cs->isd_r[ch] = dlen >= 5 && dlen <= alen && !memcmp(cmd + 5, aid, dlen);
     }
-    return fi;
+}
+
+proto_item *esim_add_bpp_segment(proto_tree *tree, tvbuff_t *tvb, int off, int len, guint8 tag)
+{
+    return proto_tree_add_uint(tree, hf_bpp_segment, tvb, off, len, tag);
 }
 
 static const char *es10_name(uint16_t tag, const char **iface)
@@ -309,109 +364,121 @@ static void dissect_es10_response(tvbuff_t *rtvb, packet_info *pinfo, proto_tree
     add_summary_info(info, &sum);
 }
 
-static card_state *get_state(conversation_t *conv)
+static card_state *conv_state(conversation_t *conv)
 {
     card_state *cs = (card_state *)conversation_get_proto_data(conv, proto_esim);
     if (!cs) {
-        cs = wmem_new0(wmem_file_scope(), card_state);
-        cs->rsp_of = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+        cs = card_new();
         conversation_add_proto_data(conv, proto_esim, cs);
     }
     return cs;
 }
 
-/* One whole exchange as SIMtrace sends it: header, data, SW1 SW2. Returns false when the
- * exchange is not ES10 (the caller hands it on). */
-static bool dissect_t0_exchange(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+/* The ES10 view of one frame holding a command (cmd_len > 0) and/or a response (sw_off >= 0;
+ * response data at rsp_off, rsp_len bytes, before the SW). Returns false when neither part is
+ * ES10 traffic: the caller hands the frame on. */
+static bool dissect_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, card_state *cs,
+                          int cmd_off, int cmd_len, int rsp_off, int rsp_len, int sw_off,
+                          dissector_handle_t apdu_handle)
 {
-    int len = (int)tvb_captured_length(tvb);
-    if (len < 7 || len != (int)tvb_reported_length(tvb))
-        return false;
-    const uint8_t *msg = tvb_get_ptr(tvb, 0, len);
-    size_t cmd_len = esim_apdu_t0_split(msg, (size_t)len);
-    if (cmd_len < 5 || cmd_len > (size_t)len - 2)
-        return false;
-    uint16_t sw = (uint16_t)(msg[len - 2] << 8 | msg[len - 1]);
-    conversation_t *conv = find_or_create_conversation(pinfo);
     frame_info *fi = (frame_info *)p_get_proto_data(wmem_file_scope(), pinfo, proto_esim, 0);
     if (!fi) {
         if (PINFO_FD_VISITED(pinfo))
             return false;
-        fi = classify(pinfo, get_state(conv), conv, msg, cmd_len, msg + cmd_len,
-                      (size_t)len - cmd_len - 2, sw);
+        fi = wmem_new0(wmem_file_scope(), frame_info);
+        if (cmd_len >= 5)
+            classify_cmd(pinfo, cs, fi, tvb_get_ptr(tvb, cmd_off, cmd_len), (size_t)cmd_len);
+        if (sw_off >= 0)
+            classify_rsp(pinfo, cs, fi, rsp_len > 0 ? tvb_get_ptr(tvb, rsp_off, rsp_len) : NULL,
+                         (size_t)rsp_len, tvb_get_ntohs(tvb, sw_off));
         p_add_proto_data(wmem_file_scope(), pinfo, proto_esim, 0, fi);
     }
-    if (fi->kind == K_OTHER)
+    if (fi->kind == K_OTHER && fi->rkind == K_OTHER)
         return false;
 
     /* the APDU itself (CLA/INS/P1/P2/P3, SW) stays Wireshark's */
-    call_dissector(gsm_sim_handle, tvb, pinfo, tree);
+    if (apdu_handle)
+        call_dissector_with_data(apdu_handle, tvb, pinfo, tree, ccid_data);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "eSIM");
     col_clear(pinfo->cinfo, COL_INFO);
     GString *info = g_string_new(NULL);
     proto_item *ti = proto_tree_add_item(tree, proto_esim, tvb, 0, -1, ENC_NA);
     proto_tree *et = proto_item_add_subtree(ti, ett_es10);
-    proto_tree_add_uint(et, hf_es10_channel, tvb, 0, 1, fi->channel);
-    proto_item *swi = proto_tree_add_uint(et, hf_es10_sw, tvb, len - 2, 2, sw);
-    char swbuf[128];
-    const char *swtext = esim_sw_meaning(sw, swbuf, sizeof swbuf);
-    proto_item_append_text(swi, " (%s)", swtext);
-    uint8_t sw1 = sw >> 8;
-    bool sw_fine = esim_sw_ok(sw) || sw1 == 0x61;
-    if (!sw_fine)
-        expert_add_info_format(pinfo, swi, &ei_sw_error, "%s rejected: SW %04X (%s)",
-                               fi->kind == K_BLOCK ? "STORE DATA block" : "GET RESPONSE", sw, swtext);
+    proto_tree_add_uint(et, hf_es10_channel, tvb, cmd_len > 0 ? cmd_off : 0, cmd_len > 0 ? 1 : 0,
+                        fi->channel);
+    const char *iface;
 
-    tvbuff_t *rtvb = NULL;
-    int rsp_off = (int)cmd_len, rsp_len = len - (int)cmd_len - 2;
     if (fi->kind == K_BLOCK) {
-        proto_tree_add_uint(et, hf_es10_block, tvb, 3, 1, msg[3]);
-        proto_tree_add_string(et, hf_es10_direction, tvb, 0, (int)cmd_len, "command");
-        fragment_head *fh = NULL;
-        tvbuff_t *dtvb = tvb_new_subset_length(tvb, 5, (int)cmd_len - 5);
-        if (sw_fine)
-            fh = fragment_add_seq_next(&cmd_table, dtvb, 0, pinfo, fi->id, NULL,
-                                       (guint32)cmd_len - 5, fi->more);
+        uint8_t block = tvb_get_guint8(tvb, cmd_off + 3);
+        proto_tree_add_uint(et, hf_es10_block, tvb, cmd_off + 3, 1, block);
+        proto_tree_add_string(et, hf_es10_direction, tvb, cmd_off, cmd_len, "command");
+        tvbuff_t *dtvb = tvb_new_subset_length(tvb, cmd_off + 5, cmd_len - 5);
+        fragment_head *fh = fragment_add_seq_next(&cmd_table, dtvb, 0, pinfo, fi->id, NULL,
+                                                  (guint32)cmd_len - 5, fi->more);
         tvbuff_t *ctvb = process_reassembled_data(dtvb, 0, pinfo, "Reassembled ES10 command", fh,
                                                   &es10_frag_items, NULL, et);
         if (ctvb) {
             dissect_es10_command(ctvb, pinfo, et, info, fi->tag);
-            guint32 rf = GPOINTER_TO_UINT(wmem_map_lookup(
-                ((card_state *)get_state(conv))->rsp_of, GUINT_TO_POINTER(pinfo->num)));
+            guint32 rf = GPOINTER_TO_UINT(wmem_map_lookup(cs->rsp_of, GUINT_TO_POINTER(pinfo->num)));
             if (rf)
                 proto_item_set_generated(proto_tree_add_uint(et, hf_es10_response_in, tvb, 0, 0, rf));
         } else {
-            const char *iface;
-            g_string_append_printf(info, "STORE DATA block %u of %s%s", msg[3],
+            g_string_append_printf(info, "STORE DATA block %u of %s%s", block,
                                    es10_name(fi->tag, &iface), fi->more ? " (more follow)" : "");
-            if (fi->more && PINFO_FD_VISITED(pinfo) && sw_fine &&
+            if (fi->more && PINFO_FD_VISITED(pinfo) &&
                 !fragment_get_reassembled_id(&cmd_table, pinfo, fi->id))
                 expert_add_info_format(pinfo, ti, &ei_incomplete,
                                        "ES10 command never completed: later STORE DATA blocks "
-                                       "are missing (truncated capture or aborted chain)");
+                                       "are missing (truncated capture or rejected block)");
         }
-        if (fi->rsp_here && !fi->rsp_more) {
-            rtvb = tvb_new_subset_length(tvb, rsp_off, rsp_len);
-        } else if (fi->rsp_here) {
-            fragment_add_seq_next(&rsp_table, tvb_new_subset_length(tvb, rsp_off, rsp_len), 0,
-                                  pinfo, fi->id, NULL, (guint32)rsp_len, TRUE);
+    } else if (fi->kind == K_GETRSP) {
+        g_string_append_printf(info, "GET RESPONSE (%s response)", es10_name(fi->tag, &iface));
+    }
+
+    tvbuff_t *rtvb = NULL;
+    if (sw_off >= 0 && fi->rkind != K_OTHER) {
+        uint16_t sw = tvb_get_ntohs(tvb, sw_off);
+        proto_item *swi = proto_tree_add_uint(et, hf_es10_sw, tvb, sw_off, 2, sw);
+        char swbuf[128];
+        const char *swtext = esim_sw_meaning(sw, swbuf, sizeof swbuf);
+        proto_item_append_text(swi, " (%s)", swtext);
+        if (!esim_sw_ok(sw) && (sw >> 8) != 0x61) {
+            expert_add_info_format(pinfo, swi, &ei_sw_error, "%s %s rejected: SW %04X (%s)",
+                                   es10_name(fi->tag, &iface),
+                                   fi->rkind == K_BLOCK ? "STORE DATA block" : "GET RESPONSE",
+                                   sw, swtext);
+            if (info->len)
+                g_string_append(info, ", ");
+            g_string_append_printf(info, "%s rejected: SW %04X %s", es10_name(fi->tag, &iface),
+                                   sw, swtext);
         }
-        if (fi->rsp_more)
-            g_string_append(info, ", response follows");
-    } else {
-        proto_tree_add_string(et, hf_es10_direction, tvb, rsp_off, rsp_len, "response");
-        tvbuff_t *dtvb = tvb_new_subset_length(tvb, rsp_off, rsp_len);
-        fragment_head *fh = fragment_add_seq_next(&rsp_table, dtvb, 0, pinfo, fi->id, NULL,
-                                                  (guint32)rsp_len, fi->more);
-        rtvb = process_reassembled_data(dtvb, 0, pinfo, "Reassembled ES10 response", fh,
-                                        &es10_frag_items, NULL, et);
-        if (!rtvb) {
-            const char *iface;
-            g_string_append_printf(info, "GET RESPONSE: part of the %s response%s",
-                                   es10_name(fi->tag, &iface), fi->more ? " (more follow)" : "");
+        if (fi->rkind == K_BLOCK) {
+            if (fi->rsp_here && !fi->rsp_more)
+                rtvb = tvb_new_subset_length(tvb, rsp_off, rsp_len);
+            else if (fi->rsp_here)
+                fragment_add_seq_next(&rsp_table, tvb_new_subset_length(tvb, rsp_off, rsp_len), 0,
+                                      pinfo, fi->id, NULL, (guint32)rsp_len, TRUE);
+            if (fi->rsp_more)
+                g_string_append(info, info->len ? ", response follows" : "response follows");
+            else if (!info->len && !fi->rsp_here)
+                g_string_append_printf(info, "STORE DATA block of %s accepted (SW %04X)",
+                                       es10_name(fi->tag, &iface), sw);
+        } else {
+            proto_tree_add_string(et, hf_es10_direction, tvb, rsp_off, rsp_len, "response");
+            tvbuff_t *dtvb = tvb_new_subset_length(tvb, rsp_off, rsp_len);
+            fragment_head *fh = fragment_add_seq_next(&rsp_table, dtvb, 0, pinfo, fi->id, NULL,
+                                                      (guint32)rsp_len, fi->rsp_more);
+            rtvb = process_reassembled_data(dtvb, 0, pinfo, "Reassembled ES10 response", fh,
+                                            &es10_frag_items, NULL, et);
+            if (!rtvb)
+                g_string_append_printf(info, "%sresponse part of %s%s", info->len ? ", " : "",
+                                       es10_name(fi->tag, &iface),
+                                       fi->rsp_more ? " (more follows)" : "");
         }
     }
     if (rtvb && tvb_reported_length(rtvb) > 0) {
+        if (fi->kind == K_GETRSP)
+            g_string_truncate(info, 0);
         if (info->len)
             g_string_append(info, "; ");
         dissect_es10_response(rtvb, pinfo, et, info, fi->tag);
@@ -423,6 +490,20 @@ static bool dissect_t0_exchange(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
     proto_item_append_text(ti, ": %s", info->str);
     g_string_free(info, TRUE);
     return true;
+}
+
+/* One whole exchange as SIMtrace sends it: header, data, SW1 SW2. */
+static bool dissect_t0_exchange(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+{
+    int len = (int)tvb_captured_length(tvb);
+    if (len < 7 || len != (int)tvb_reported_length(tvb))
+        return false;
+    size_t cmd_len = esim_apdu_t0_split(tvb_get_ptr(tvb, 0, len), (size_t)len);
+    if (cmd_len < 5 || cmd_len > (size_t)len - 2)
+        return false;
+    card_state *cs = conv_state(find_or_create_conversation(pinfo));
+    return dissect_parts(tvb, pinfo, tree, cs, 0, (int)cmd_len, (int)cmd_len,
+                         len - (int)cmd_len - 2, len - 2, gsm_sim_handle);
 }
 
 /* GSMTAP type SIM: the payload, with the sub-type read from the GSMTAP v2 header in front of
@@ -460,6 +541,62 @@ static int dissect_gsmtap_sim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
     if ((sub == GSMTAP_SIM_APDU || sub < 0) && dissect_t0_exchange(tvb, pinfo, tree))
         return (int)tvb_captured_length(tvb);
     return call_dissector_with_data(gsm_sim_handle, tvb, pinfo, tree, data);
+}
+
+/* ---- USB CCID (T=0 TPDU readers): PC_to_RDR_XfrBlock carries the command, the matching
+ * RDR_to_PC_DataBlock the response data + SW (CCID rev 1.1, 6.1.4 / 6.2.1). ---- */
+#define CCID_XFR_BLOCK 0x6F
+#define CCID_DATA_BLOCK 0x80
+#define CCID_HDR 10
+
+static wmem_map_t *readers; /* "bus.device" -> card_state, per capture file */
+
+static card_state *reader_state(packet_info *pinfo)
+{
+    char *a = address_to_str(pinfo->pool, &pinfo->src);
+    char *b = address_to_str(pinfo->pool, &pinfo->dst);
+    char *d = strcmp(a, "host") ? a : b;
+    char *dot = strrchr(d, '.');
+    if (dot && dot != d)
+        *dot = 0;  /* bus.device.endpoint -> bus.device */
+    card_state *cs = (card_state *)wmem_map_lookup(readers, d);
+    if (!cs) {
+        cs = card_new();
+        wmem_map_insert(readers, wmem_strdup(wmem_file_scope(), d), cs);
+    }
+    return cs;
+}
+
+static bool dissect_ccid(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    int len = (int)tvb_captured_length(tvb);
+    if (len < CCID_HDR + 2 || len != (int)tvb_reported_length(tvb))
+        return false;
+    uint8_t type = tvb_get_guint8(tvb, 0);
+    bool to_device = type == CCID_XFR_BLOCK;
+    if (type != CCID_XFR_BLOCK && type != CCID_DATA_BLOCK)
+        return false;
+    if (!esim_ccid_looks_like(tvb_get_ptr(tvb, 0, len), (size_t)len, to_device))
+        return false;
+    int n = len - CCID_HDR;
+    if (to_device && n < 5)
+        return false;
+    card_state *cs = reader_state(pinfo);
+    bool done = to_device
+                    ? dissect_parts(tvb, pinfo, tree, cs, CCID_HDR, n, 0, 0, -1, usbccid_handle)
+                    : dissect_parts(tvb, pinfo, tree, cs, 0, 0, CCID_HDR, n - 2, len - 2,
+                                    usbccid_handle);
+    (void)data;
+    return done;
+}
+
+static gboolean heur_usb_bulk(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    /* the CCID dissector needs the USB conversation data it was given */
+    ccid_data = data;
+    bool r = dissect_ccid(tvb, pinfo, tree, data);
+    ccid_data = NULL;
+    return r;
 }
 
 void esim_register_es10(void)
@@ -522,6 +659,8 @@ void esim_register_es10(void)
     expert_register_field_array(expert_register_protocol(proto_esim), ei, array_length(ei));
     reassembly_table_register(&cmd_table, &addresses_reassembly_table_functions);
     reassembly_table_register(&rsp_table, &addresses_reassembly_table_functions);
+    readers = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_str_hash,
+                                     g_str_equal);
 }
 
 void esim_handoff_es10(void)
@@ -529,4 +668,7 @@ void esim_handoff_es10(void)
     gsm_sim_handle = find_dissector_add_dependency("gsm_sim", proto_esim);
     dissector_handle_t h = create_dissector_handle(dissect_gsmtap_sim, proto_esim);
     dissector_add_uint("gsmtap.type", GSMTAP_TYPE_SIM, h);
+    usbccid_handle = find_dissector_add_dependency("usbccid", proto_esim);
+    heur_dissector_add("usb.bulk", heur_usb_bulk, "eSIM ES10 over USB CCID (T=0)", "esim_ccid",
+                       proto_esim, HEURISTIC_ENABLE);
 }

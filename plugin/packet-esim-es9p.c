@@ -20,6 +20,7 @@ static int hf_es9p_status = -1;
 static int hf_es9p_subject = -1;
 static int hf_es9p_reason = -1;
 static int hf_es9p_field = -1;
+static int hf_es9p_raw = -1;
 static gint ett_es9p = -1, ett_es9p_field = -1;
 static expert_field ei_es9p_failed = EI_INIT;
 static expert_field ei_es9p_json = EI_INIT;
@@ -78,7 +79,11 @@ static void base64_field(walk *w, const char *key, const char *s)
                                                    "%s (base64, %zu bytes)", key, (size_t)n);
     proto_tree_add_string(st, hf_es9p_field, w->tvb, 0, -1, key);
     esim_asn1_summary sum;
-    esim_dissect_asn1(child, 0, (int)n, w->pinfo, st, NULL, &sum);
+    if (n >= 2 && copy[0] == 0xBF && copy[1] == 0x36)
+        esim_dissect_bpp(child, 0, (int)n, w->pinfo, st, &sum);
+    else if (!esim_try_asn1(child, 0, (int)n, w->pinfo, st, &sum))
+        proto_tree_add_bytes_format(st, hf_es9p_raw, child, 0, (int)n, NULL,
+                                    "%s: %zu bytes (not an SGP.22 ASN.1 object)", key, (size_t)n);
 }
 
 static void walk_json(walk *w, const char *key, json_object *o, int depth)
@@ -226,6 +231,8 @@ void esim_register_es9p(void)
                            0x0, NULL, HFILL}},
         {&hf_es9p_field, {"Base64 field", "esim.es9p.field", FT_STRING, BASE_NONE, NULL, 0x0,
                           "JSON member holding a base64 ASN.1 object", HFILL}},
+        {&hf_es9p_raw, {"Base64 data", "esim.es9p.data", FT_BYTES, BASE_NONE, NULL, 0x0,
+                        "Decoded base64 field that is not an ASN.1 object", HFILL}},
     };
     static gint *ett[] = {&ett_es9p, &ett_es9p_field};
     static ei_register_info ei[] = {

@@ -23,6 +23,7 @@ expert_field ei_esim_rsp_error = EI_INIT;
 
 const char *esim_pref_keylog = "";
 const char *esim_pref_isdr_aid = "";
+gboolean esim_pref_show_keys = FALSE;
 
 void proto_register_esim(void)
 {
@@ -65,8 +66,13 @@ void proto_register_esim(void)
                                      "AID of the ISD-R in hex (empty: "
                                      "A0000005591010FFFFFFFF8900000100, SGP.22 2.2.3)",
                                      &esim_pref_isdr_aid);
+    prefs_register_bool_preference(m, "show_keys", "Show decrypted key material",
+                                   "Show the decrypted profile (UPP) and ReplaceSessionKeys as "
+                                   "data sources (they hold keys); otherwise only masked trees",
+                                   &esim_pref_show_keys);
 
     esim_register_es10();
+    esim_register_bpp();
     esim_register_es9p();
 }
 

@@ -21,6 +21,7 @@ extern expert_field ei_esim_malformed, ei_esim_rsp_error;
 /* Preferences (packet-esim.c). */
 extern const char *esim_pref_keylog;      /* eSIM key log file (docs/keylog.md), "" = none */
 extern const char *esim_pref_isdr_aid;    /* hex AID of the ISD-R, "" = SGP.22 default */
+extern gboolean esim_pref_show_keys;      /* show decrypted key material (UPP, PPK) */
 
 /* What esim_dissect_asn1 found in a decoded message (packet-esim-asn1.c). */
 typedef struct esim_asn1_summary {
@@ -35,9 +36,21 @@ typedef struct esim_asn1_summary {
  * malformed encoding. Returns true when it decoded. */
 bool esim_dissect_asn1(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, proto_tree *tree,
                        const char *type, esim_asn1_summary *sum);
+/* Same, for data that may not be ASN.1 at all (a base64 field of unknown meaning): when it does
+ * not decode, nothing is added and false is returned. */
+bool esim_try_asn1(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, proto_tree *tree,
+                   esim_asn1_summary *sum);
+
+/* A whole BoundProfilePackage: parts, segments, and with the key log MAC results and
+ * plaintexts (packet-esim-bpp.c). */
+void esim_dissect_bpp(tvbuff_t *tvb, int off, int len, packet_info *pinfo, proto_tree *tree,
+                      esim_asn1_summary *sum);
+/* An esim.bpp.segment item (packet-esim-es10.c). */
+proto_item *esim_add_bpp_segment(proto_tree *tree, tvbuff_t *tvb, int off, int len, guint8 tag);
 
 /* Registration of the parts. */
 void esim_register_es10(void);
+void esim_register_bpp(void);
 void esim_handoff_es10(void);
 void esim_register_es9p(void);
 void esim_handoff_es9p(void);
