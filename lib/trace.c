@@ -268,23 +268,56 @@ static void finding(esim_trace *t, esim_severity sev, uint64_t frame, int64_t se
     emit(t, &ev);
 }
 
-/* Decodes one DER object: by tag, else as fallback_type (BER tolerated). Tree or NULL. */
+/* Type descriptors by name, looked up once (the lookup walks every type). */
+static asn_TYPE_descriptor_t *type_cached(const char *name)
+{
+    static struct { const char *name; asn_TYPE_descriptor_t *td; } cache[64];
+    static unsigned n;
+    for (unsigned i = 0; i < n; i++)
+        if (cache[i].name == name || !strcmp(cache[i].name, name))
+            return cache[i].td;
+    asn_TYPE_descriptor_t *td = esim_asn1_type(name);
+    if (td && n < sizeof cache / sizeof cache[0]) {
+        esim_asn1_resolve(td);
+        cache[n].name = name;
+        cache[n++].td = td;
+    }
+    return td;
+}
+
+static json_object *tree_of(esim_trace *t, asn_TYPE_descriptor_t *td, void *value)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string(td->name));
+    json_object_object_add(o, "value", esim_tree_json(td, value, &t->topts));
+    return o;
+}
+
+/* Decodes one DER object as expected_type when given (the type the protocol step names: plain
+ * BER decoding, no trial of other types), else by its tag (esim_asn1_detect). Tree or NULL. */
 static json_object *decode_tree(esim_trace *t, const uint8_t *d, size_t n,
-                                const char *fallback_type)
+                                const char *expected_type)
 {
     if (!n)
         return NULL;
+    asn_TYPE_descriptor_t *td = expected_type ? type_cached(expected_type) : NULL;
+    if (td) {
+        asn_codec_ctx_t ctx = {64 * 1024};
+        void *value = NULL;
+        asn_dec_rval_t rv = ber_decode(&ctx, td, &value, d, n);
+        if (rv.code == RC_OK) {
+            json_object *o = tree_of(t, td, value);
+            td->free_struct(td, value, 0);
+            return o;
+        }
+        if (value)
+            td->free_struct(td, value, 0);
+    }
     esim_decoded dec;
     esim_error err;
-    if (esim_asn1_detect(d, n, &dec, &err) != 0) {
-        asn_TYPE_descriptor_t *td = fallback_type ? esim_asn1_type(fallback_type) : NULL;
-        if (!td || esim_asn1_decode(td, d, n, &dec, &err) != 0)
-            return NULL;
-    }
-    json_object *j = esim_tree_json(dec.td, dec.value, &t->topts);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "type", json_object_new_string(dec.td->name));
-    json_object_object_add(o, "value", j);
+    if (esim_asn1_detect(d, n, &dec, &err) != 0)
+        return NULL;
+    json_object *o = tree_of(t, dec.td, dec.value);
     esim_decoded_free(&dec);
     return o;
 }
@@ -548,6 +581,13 @@ static void describe(char *out, size_t cap, const char *desc, const fields *f, u
     g_string_free(g, TRUE);
 }
 
+/* ES10 commands whose request or response carries session data (transactionId, EID, matching
+ * ID, results): decoded even when no trees are wanted. */
+static bool session_tag(uint16_t tag)
+{
+    return tag == 0xBF38 || tag == 0xBF21 || tag == 0xBF41 || tag == 0xBF3E || tag == 0xBF37;
+}
+
 static bool pre_session_tag(uint16_t tag)
 {
     return tag == 0xBF20 || tag == 0xBF22 || tag == 0xBF2E || tag == 0xBF3C || tag == 0xBF3E;
@@ -599,11 +639,12 @@ static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
             snprintf(desc, sizeof desc, "segment %u: %s", cs->segments, d);
             bpp_append(t, cs, cmd, n, ev, card);
         }
-    } else if (tag) {
+    } else if (tag && (t->o.decode_trees || session_tag(tag))) {
         cj = decode_tree(t, cmd, n, info ? info->request_type : NULL);
     }
     const char *rtype = segment ? "ProfileInstallationResult" : info ? info->response_type : NULL;
-    if (ev->rsp_len)
+    /* a BPP segment answered with data: the ProfileInstallationResult (or an early error) */
+    if (ev->rsp_len && (t->o.decode_trees || segment || session_tag(tag)))
         rj = decode_tree(t, ev->rsp_data, ev->rsp_len, rtype);
 
     fields f = {0};
@@ -826,6 +867,40 @@ static bool valid_base64(const char *s)
     return true;
 }
 
+/* Base64 ASN.1 fields of the JSON binding that carry what a session needs (transactionId, EID,
+ * matching ID, ICCID, profile name, results), with their types (SGP.22 section 6.5.2). */
+static const struct { const char *member, *type; } session_fields[] = {
+    {"serverSigned1", "ServerSigned1"},
+    {"authenticateServerResponse", "AuthenticateServerResponse"},
+    {"profileMetadata", "StoreMetadataRequest"},
+    {"smdpSigned2", "SmdpSigned2"},
+    {"prepareDownloadResponse", "PrepareDownloadResponse"},
+    {"pendingNotification", "PendingNotification"},
+    {"cancelSessionResponse", "CancelSessionResponse"},
+};
+
+/* Copy of a JSON body with only the session fields decoded (fast path of
+ * esim_es9p_json_annotate, which decodes every field). */
+static json_object *decode_fields(esim_trace *t, json_object *raw)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_foreach(raw, k, v) {
+        const char *type = NULL;
+        for (size_t i = 0; i < sizeof session_fields / sizeof session_fields[0]; i++)
+            if (!strcmp(k, session_fields[i].member))
+                type = session_fields[i].type;
+        json_object *d = NULL;
+        if (type && json_object_is_type(v, json_type_string)) {
+            gsize n = 0;
+            guchar *b = g_base64_decode(json_object_get_string(v), &n);
+            d = b && n ? decode_tree(t, b, n, type) : NULL;
+            g_free(b);
+        }
+        json_object_object_add(o, k, d ? d : json_object_get(v));
+    }
+    return o;
+}
+
 static void on_http(const esim_http_event *ev, void *user)
 {
     esim_trace *t = user;
@@ -884,7 +959,8 @@ static void on_http(const esim_http_event *ev, void *user)
             subject = jget_str(scd, "subjectCode");
             reason = jget_str(scd, "reasonCode");
             message = jget_str(scd, "message");
-            body = esim_es9p_json_annotate(raw, &t->topts);
+            body = t->o.decode_trees ? esim_es9p_json_annotate(raw, &t->topts)
+                                     : decode_fields(t, raw);
             /* the top-level transactionId first, then the ones inside the ASN.1 fields */
             const char *top = jget_str(raw, "transactionId");
             if (top)
