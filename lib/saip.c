@@ -491,9 +491,10 @@ int esim_saip_decode(const uint8_t *der, size_t len, const esim_saip_opts *opts,
         size_t total = esim_tlv_total(&t);
         ProfileElement_t *pe = NULL;
         asn_dec_rval_t rv = ber_decode(NULL, &asn_DEF_ProfileElement, (void **)&pe, der + off, total);
-        if (rv.code == RC_OK && rv.consumed == total && pe && pe->present == ProfileElement_PR_NOTHING) {
-            /* ProfileElement is extensible: a PE type of a later SAIP version is listed, not
-             * rejected */
+        if (rv.code == RC_OK && rv.consumed == total && pe && pe->present == ProfileElement_PR_NOTHING &&
+            (der[off] & 0xC0) == 0x80) {
+            /* ProfileElement is extensible: a PE type of a later SAIP version (a context-specific
+             * tag, AUTOMATIC TAGS) is listed, not rejected. Other classes are errors. */
             char tag[9];
             json_object *o = json_object_new_object();
             add_str(o, "type", "unknown");
@@ -502,6 +503,7 @@ int esim_saip_decode(const uint8_t *der, size_t len, const esim_saip_opts *opts,
             add_int(o, "length", (long)total);
             json_object_array_add(pes, o);
         } else if (rv.code != RC_OK || rv.consumed != total || !pe ||
+                   pe->present == ProfileElement_PR_NOTHING ||
                    (int)pe->present > asn_DEF_ProfileElement.elements_count) {
             char tag[9];
             rc = esim_error_set(err, "SAIP: PE #%zu at offset %zu (tag %s, %zu bytes) is not a valid ProfileElement",

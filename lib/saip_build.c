@@ -249,8 +249,6 @@ static int build_header(ProfileElement_t *pe, const esim_saip_build_params *p)
     ServicesList_t *s = &h->eUICC_Mandatory_services;
     if (!(s->usim = null_new()) || !(s->milenage = null_new()))
         return -1;
-    if (p->with_isim_service && !(s->isim = null_new()))
-        return -1;
     static const char *const gfste[] = {OID_TEMPLATE_MF, OID_TEMPLATE_USIM};
     for (size_t i = 0; i < sizeof gfste / sizeof gfste[0]; i++) {
         OBJECT_IDENTIFIER_t *o = calloc(1, sizeof *o);

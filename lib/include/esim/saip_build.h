@@ -22,7 +22,6 @@ typedef struct esim_saip_build_params {
     uint8_t scp03_enc[16], scp03_mac[16], scp03_dek[16]; /* SCP03 keys, KVN 0x30 */
     char pin1[9], pin2[9], adm1[9];  /* 4..8 digits */
     char puk1[9], puk2[9];           /* 8 digits */
-    int with_isim_service;     /* also declare isim in eUICC-Mandatory-services (no ISIM PE) */
 } esim_saip_build_params;
 
 /* Sensible defaults: ICCID 8988299000000012345 + Luhn digit, IMSI 001010000012345 (test PLMN
