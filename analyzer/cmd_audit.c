@@ -1,0 +1,135 @@
+/* esimscope audit: checks profile packages (UPP, or BPP + key log) before they ship and
+ * reports findings grouped by severity. Logic is in lib/audit*.c; checks in docs/audit.md.
+ * Exit: 0 pass, 1 findings at or above --fail-on, 2 bad usage or input. */
+#include <glib.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "commands.h"
+#include "esim/audit.h"
+#include "esim/hex.h"
+#include "esim/input.h"
+#include "esim/keylog.h"
+
+static bool is_capture(const uint8_t *d, size_t n)
+{
+    static const uint8_t magics[][4] = {{0xD4, 0xC3, 0xB2, 0xA1}, {0xA1, 0xB2, 0xC3, 0xD4}, {0x4D, 0x3C, 0xB2, 0xA1},
+                                        {0xA1, 0xB2, 0x3C, 0x4D}, {0x0A, 0x0D, 0x0D, 0x0A}};
+    for (size_t i = 0; n >= 4 && i < sizeof magics / sizeof magics[0]; i++)
+        if (memcmp(d, magics[i], 4) == 0)
+            return true;
+    return false;
+}
+
+int esim_cmd_audit(int argc, char **argv)
+{
+    gboolean json = FALSE, show_keys = FALSE, expect_test = FALSE;
+    gchar *fail_on = NULL, *policy_path = NULL, *keylog_path = NULL, *in_format = NULL;
+    GOptionEntry entries[] = {
+        {"json", 'j', 0, G_OPTION_ARG_NONE, &json, "JSON output", NULL},
+        {"fail-on", 0, 0, G_OPTION_ARG_STRING, &fail_on,
+         "exit 1 when a finding is at or above this severity: error (default) or warning", "LEVEL"},
+        {"expect-test", 0, 0, G_OPTION_ARG_NONE, &expect_test,
+         "the packages are declared test profiles (test-profile and test keys become info)", NULL},
+        {"policy", 0, 0, G_OPTION_ARG_FILENAME, &policy_path, "policy file: silence ids or change severities", "FILE"},
+        {"keylog", 'k', 0, G_OPTION_ARG_FILENAME, &keylog_path, "key log to open BPP inputs", "FILE"},
+        {"show-keys", 0, 0, G_OPTION_ARG_NONE, &show_keys, "print key and PIN values in findings", NULL},
+        {"in", 0, 0, G_OPTION_ARG_STRING, &in_format, "input format: der, base64 or hex (default: detect)", "FMT"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    GOptionContext *oc = g_option_context_new("FILE...");
+    g_option_context_set_summary(oc, "Audits SAIP profile packages (UPP DER, or a BPP with --keylog): structure, "
+                                     "ICCID/IMSI, TS.48 test profiles, published or trivial keys, RFM security "
+                                     "levels, default PINs, applets. Checks: docs/audit.md.");
+    g_option_context_add_main_entries(oc, entries, NULL);
+    GError *gerr = NULL;
+    int rc = ESIM_EXIT_USAGE;
+    esim_audit_severity gate = ESIM_AUDIT_ERROR;
+    esim_audit_policy *policy = NULL;
+    esim_keylog *kl = NULL;
+    esim_input_format fmt = ESIM_IN_AUTO;
+    esim_error err = {{0}};
+    json_object *jall = NULL;
+
+    if (!g_option_context_parse(oc, &argc, &argv, &gerr)) {
+        fprintf(stderr, "esimscope audit: %s\n", gerr->message);
+        g_error_free(gerr);
+        goto out;
+    }
+    if (argc < 2) {
+        fprintf(stderr, "esimscope audit: expected at least one profile package; see --help\n");
+        goto out;
+    }
+    if (fail_on && (esim_audit_severity_parse(fail_on, &gate) != 0 || gate == ESIM_AUDIT_INFO)) {
+        fprintf(stderr, "esimscope audit: --fail-on must be error or warning\n");
+        goto out;
+    }
+    if (in_format && esim_input_format_parse(in_format, &fmt) != 0) {
+        fprintf(stderr, "esimscope audit: --in must be der, base64 or hex\n");
+        goto out;
+    }
+    if (policy_path && esim_audit_policy_load(policy_path, &policy, &err) != 0) {
+        fprintf(stderr, "esimscope audit: %s\n", err.msg);
+        goto out;
+    }
+    if (keylog_path && (!(kl = esim_keylog_new()) || esim_keylog_load(kl, keylog_path, &err) != 0)) {
+        fprintf(stderr, "esimscope audit: %s\n", kl ? err.msg : "out of memory");
+        goto out;
+    }
+    esim_audit_opts opts = {.show_keys = show_keys, .expect_test = expect_test, .profile_class = -1, .policy = policy};
+    bool bad_input = false, failed = false;
+    jall = json_object_new_array();
+    for (int i = 1; i < argc; i++) {
+        uint8_t *der = NULL;
+        size_t len = 0;
+        esim_audit_report rep;
+        int r;
+        if (esim_input_load(argv[i], fmt, &der, &len, NULL, &err) != 0) {
+            r = -1;
+        } else if (is_capture(der, len)) {
+            r = esim_error_set(&err, "captures are not audited yet: extract the BPP with `esimscope trace` and "
+                                     "audit it with --keylog");
+        } else if (len >= 2 && der[0] == 0xBF && der[1] == 0x36) {
+            r = kl ? esim_audit_bpp(der, len, kl, &opts, &rep, &err)
+                   : esim_error_set(&err, "a Bound Profile Package needs --keylog to be opened");
+        } else {
+            r = esim_audit_upp(der, len, &opts, &rep, &err);
+        }
+        if (der) {
+            esim_wipe(der, len);
+            free(der);
+        }
+        if (r != 0) {
+            fprintf(stderr, "esimscope audit: %s: %s\n", argv[i], err.msg);
+            bad_input = true;
+            continue;
+        }
+        if (esim_audit_count(&rep, gate) > 0)
+            failed = true;
+        if (json)
+            json_object_array_add(jall, esim_audit_report_json(&rep, argv[i]));
+        else
+            esim_audit_print_text(stdout, &rep, argv[i]);
+        esim_audit_report_free(&rep);
+    }
+    if (json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "fail_on", json_object_new_string(esim_audit_severity_name(gate)));
+        json_object_object_add(o, "reports", json_object_get(jall));
+        json_object_object_add(o, "passed", json_object_new_boolean(!failed && !bad_input));
+        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+    }
+    rc = bad_input ? ESIM_EXIT_USAGE : failed ? ESIM_EXIT_FAILED : ESIM_EXIT_OK;
+out:
+    json_object_put(jall);
+    esim_audit_policy_free(policy);
+    esim_keylog_free(kl);
+    g_free(fail_on);
+    g_free(policy_path);
+    g_free(keylog_path);
+    g_free(in_format);
+    g_option_context_free(oc);
+    return rc;
+}
