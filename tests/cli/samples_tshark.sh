@@ -16,15 +16,14 @@ files=("$S"/*.pcap "$S"/*.pcapng)
 [ ${#files[@]} -ge 14 ] || fail "expected at least 14 sample captures, found ${#files[@]}"
 
 # 1. no malformed packet, no bad checksum, no expert warning in any sample
+# (malformed frames and bad checksums are expert errors; io,stat counts the frames in the same run)
 for f in "${files[@]}"; do
-    out=$(ts "$f" -z expert -q) || { fail "$(basename "$f"): tshark could not read it"; continue; }
+    out=$(ts "$f" -q -z expert -z io,stat,0) || { fail "$(basename "$f"): tshark could not read it"; continue; }
     if grep -qE '^(Errors|Warns) \(' <<<"$out"; then
         fail "$(basename "$f"): expert errors/warnings"; echo "$out"
     fi
-    n=$(ts "$f" -T fields -e frame.number | wc -l)
-    [ "$n" -gt 10 ] || fail "$(basename "$f"): only $n frames"
-    bad=$(ts "$f" -Y '_ws.malformed || _ws.expert.severity >= "warning" || ip.checksum.status == "Bad" || tcp.checksum.status == "Bad" || udp.checksum.status == "Bad"' -T fields -e frame.number | wc -l)
-    [ "$bad" -eq 0 ] || fail "$(basename "$f"): $bad malformed/bad-checksum frames"
+    n=$(awk -F'|' '/<>/ {gsub(/ /, "", $3); print $3}' <<<"$out")
+    [ "${n:-0}" -gt 10 ] || fail "$(basename "$f"): only ${n:-0} frames"
 done
 
 # 2. GSMTAP-SIM as SIMtrace sends it: type 4, ATR first, STORE DATA on logical channel 1
