@@ -21,7 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     esim_metadata_decode(data, size, &m, &e);
     esim_rsk_decode(data, size, &k, &e);
     esim_configure_isdp_decode(data, size, oid, sizeof oid, &e);
-    if (esim_bpp_parse(data, size, &b, &e) != 0)
+    /* the strict parser, then the lenient one for cut BPPs (which also accepts whole ones) */
+    if (esim_bpp_parse(data, size, &b, &e) == 0)
+        esim_bpp_clear(&b);
+    if (esim_bpp_parse_partial(data, size, &b, &e) != 0)
         return 0;
     char tid[2 * ESIM_TID_MAX + 1];
     static const char hexd[] = "0123456789ABCDEF";
