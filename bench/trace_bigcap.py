@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Writes a large Ethernet pcap for the esimscope trace benchmark by repeating sample captures.
 
-usage: trace_bigcap.py OUT SIZE_MB SAMPLE.pcap [SAMPLE.pcap ...]
+usage: trace_bigcap.py [--filler PERCENT] OUT SIZE_MB SAMPLE.pcap [SAMPLE.pcap ...]
+
+--filler P: P percent of the bytes are unrelated bulk TCP traffic (1448-byte segments of a
+download on port 8080), as in a phone capture where the eSIM exchange is a small part.
 
 Each round copies every packet of every sample (classic pcap, Ethernet) with times shifted by
 one second per round. TCP source ports are rewritten per round (and the sequence of rounds
@@ -25,9 +28,24 @@ def packets(path):
     return out
 
 
+def filler_packet(rnd, i, seq):
+    payload = bytes((rnd + i + k) & 0xFF for k in range(64)) * 22 + b"\0" * 40
+    ip_len = 20 + 20 + len(payload)
+    eth = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, ip_len, 1, 0x4000, 64, 6, 0,
+                     bytes([192, 168, 1, 10]), bytes([192, 168, 1, 20]))
+    tcp = struct.pack(">HHIIBBHHH", 8080, 30000 + rnd % 30000, seq, 1, 0x50, 0x10, 65535, 0, 0)
+    return eth + ip + tcp + payload
+
+
 def main():
-    out, size = sys.argv[1], int(sys.argv[2]) << 20
-    samples = [packets(p) for p in sys.argv[3:]]
+    args = sys.argv[1:]
+    filler = 0
+    if args and args[0] == "--filler":
+        filler = int(args[1])
+        args = args[2:]
+    out, size = args[0], int(args[1]) << 20
+    samples = [packets(p) for p in args[2:]]
     t0 = min(p[0][0] for p in samples if p)
     with open(out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
@@ -51,6 +69,17 @@ def main():
                     sec = int(ts)
                     chunk.append(struct.pack("<IIII", sec, int((ts - sec) * 1e6), len(d), len(d)))
                     chunk.append(bytes(d))
+            if filler:
+                esim_bytes = sum(len(c) for c in chunk)
+                want = esim_bytes * filler // (100 - filler)
+                seq, i, base = 1, 0, 1700000000 + rnd
+                while want > 0:
+                    d = filler_packet(rnd, i, seq)
+                    chunk.append(struct.pack("<IIII", base, i % 1000000, len(d), len(d)))
+                    chunk.append(d)
+                    seq += len(d) - 54
+                    want -= len(d) + 16
+                    i += 1
             blob = b"".join(chunk)
             f.write(blob)
             written += len(blob)

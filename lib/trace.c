@@ -6,12 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "AuthenticateServerRequest.h"
+#include "AuthenticateServerResponse.h"
 #include "esim/apdu_names.h"
 #include "esim/asn1_decode.h"
 #include "esim/asn1_tree.h"
 #include "esim/bpp.h"
 #include "esim/es10_names.h"
 #include "esim/es9p_json.h"
+#include "esim/enum_names.h"
 #include "esim/es9p_status.h"
 #include "esim/hex.h"
 #include "esim/trace.h"
@@ -232,6 +235,23 @@ static void scan(json_object *o, fields *f, int depth)
     }
 }
 
+/* Adds what src found and dst did not. */
+static void merge_fields(fields *dst, const fields *src)
+{
+    copy(dst->tid, sizeof dst->tid, src->tid);
+    copy(dst->eid, sizeof dst->eid, src->eid);
+    copy(dst->iccid, sizeof dst->iccid, src->iccid);
+    copy(dst->matching_id, sizeof dst->matching_id, src->matching_id);
+    copy(dst->smdp, sizeof dst->smdp, src->smdp);
+    copy(dst->profile_name, sizeof dst->profile_name, src->profile_name);
+    if (!dst->err_member[0] && src->err_member[0]) {
+        snprintf(dst->err_member, sizeof dst->err_member, "%s", src->err_member);
+        snprintf(dst->err_type, sizeof dst->err_type, "%s", src->err_type);
+        snprintf(dst->err_name, sizeof dst->err_name, "%s", src->err_name);
+        dst->err_value = src->err_value;
+    }
+}
+
 static void fields_to_session(const fields *f, esim_session *se)
 {
     esim_session_set(se->eid, sizeof se->eid, f->eid);
@@ -293,14 +313,101 @@ static json_object *tree_of(esim_trace *t, asn_TYPE_descriptor_t *td, void *valu
     return o;
 }
 
+/* ---- fast path: the session fields of AuthenticateServer (whose certificates make a full
+ * tree costly) straight from the asn1c structures ---- */
+
+static void os_tid(fields *f, const OCTET_STRING_t *os)
+{
+    if (!f->tid[0] && os->buf && os->size > 0 && os->size <= ESIM_SESSION_TID_MAX)
+        esim_hex(os->buf, (size_t)os->size, f->tid);
+}
+
+static void os_text(char *dst, size_t cap, const OCTET_STRING_t *os)
+{
+    if (!dst[0] && os && os->buf && os->size > 0)
+        snprintf(dst, cap, "%.*s", os->size, (const char *)os->buf);
+}
+
+static void ctx_params(fields *f, const CtxParams1_t *c)
+{
+    if (c->present == CtxParams1_PR_ctxParamsForCommonAuthentication)
+        os_text(f->matching_id, sizeof f->matching_id,
+                c->choice.ctxParamsForCommonAuthentication.matchingId);
+}
+
+/* The EID in the eUICC certificate's subject: serialNumber (06 03 55 04 05) as a
+ * PrintableString/UTF8String of 32 digits (SGP.22 section 4.5.2.1.0.2). */
+static void eid_in_der(fields *f, const uint8_t *d, size_t n)
+{
+    static const uint8_t oid[] = {0x06, 0x03, 0x55, 0x04, 0x05};
+    for (size_t i = 0; !f->eid[0] && i + sizeof oid + 2 + 32 <= n; i++) {
+        if (memcmp(d + i, oid, sizeof oid))
+            continue;
+        const uint8_t *v = d + i + sizeof oid;
+        if ((v[0] != 0x13 && v[0] != 0x0C) || v[1] != 32)
+            continue;
+        size_t k = 0;
+        while (k < 32 && v[2 + k] >= '0' && v[2 + k] <= '9')
+            k++;
+        if (k == 32)
+            snprintf(f->eid, sizeof f->eid, "%.32s", (const char *)v + 2);
+    }
+}
+
+/* Fills f from an AuthenticateServerRequest/Response without building a tree. Returns false
+ * when the type is not one of them or does not decode (the caller then decodes normally). */
+static bool fast_fields(asn_TYPE_descriptor_t *td, const uint8_t *d, size_t n, fields *f)
+{
+    bool req = td == &asn_DEF_AuthenticateServerRequest;
+    if (!req && td != &asn_DEF_AuthenticateServerResponse)
+        return false;
+    asn_codec_ctx_t ctx = {64 * 1024};
+    void *value = NULL;
+    asn_dec_rval_t rv = ber_decode(&ctx, td, &value, d, n);
+    bool ok = rv.code == RC_OK;
+    if (ok && req) {
+        const AuthenticateServerRequest_t *r = value;
+        os_tid(f, &r->serverSigned1.transactionId);
+        os_text(f->smdp, sizeof f->smdp, &r->serverSigned1.serverAddress);
+        ctx_params(f, &r->ctxParams1);
+    } else if (ok) {
+        const AuthenticateServerResponse_t *r = value;
+        if (r->present == AuthenticateServerResponse_PR_authenticateResponseOk) {
+            const EuiccSigned1_t *s1 = &r->choice.authenticateResponseOk.euiccSigned1;
+            os_tid(f, &s1->transactionId);
+            os_text(f->smdp, sizeof f->smdp, &s1->serverAddress);
+            ctx_params(f, &s1->ctxParams1);
+            eid_in_der(f, d, n);
+        } else if (r->present == AuthenticateServerResponse_PR_authenticateResponseError) {
+            const AuthenticateResponseError_t *e = &r->choice.authenticateResponseError;
+            long code = 0;
+            os_tid(f, &e->transactionId);
+            if (!f->err_member[0] && asn_INTEGER2long(&e->authenticateErrorCode, &code) == 0) {
+                const char *name = esim_enum_lookup("AuthenticateErrorCode", code);
+                snprintf(f->err_member, sizeof f->err_member, "authenticateResponseError");
+                snprintf(f->err_type, sizeof f->err_type, "AuthenticateErrorCode");
+                snprintf(f->err_name, sizeof f->err_name, "%s", name ? name : "");
+                f->err_value = code;
+            }
+        } else {
+            ok = false;
+        }
+    }
+    if (value)
+        td->free_struct(td, value, 0);
+    return ok;
+}
+
 /* Decodes one DER object as expected_type when given (the type the protocol step names: plain
  * BER decoding, no trial of other types), else by its tag (esim_asn1_detect). Tree or NULL. */
 static json_object *decode_tree(esim_trace *t, const uint8_t *d, size_t n,
-                                const char *expected_type)
+                                const char *expected_type, fields *fast)
 {
     if (!n)
         return NULL;
     asn_TYPE_descriptor_t *td = expected_type ? type_cached(expected_type) : NULL;
+    if (td && fast && !t->o.decode_trees && fast_fields(td, d, n, fast))
+        return NULL;
     if (td) {
         asn_codec_ctx_t ctx = {64 * 1024};
         void *value = NULL;
@@ -605,12 +712,13 @@ static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
     const char *iface = info ? info->iface : segment ? "ES10b" : "ES10";
     char desc[96] = "";
     json_object *cj = NULL, *rj = NULL;
+    fields f = {0};
     t->st.es10++;
 
     if (tag == 0xBF36) {
         size_t hdr, len;
         if (tlv_header(cmd, n, &hdr, &len)) {
-            cj = decode_tree(t, cmd + hdr, n - hdr, "InitialiseSecureChannelRequest");
+            cj = decode_tree(t, cmd + hdr, n - hdr, "InitialiseSecureChannelRequest", NULL);
             if (cs) {
                 if (cs->loading)
                     finding(t, ESIM_SEV_WARNING, ev->frame_first, ev->ts_sec, ev->ts_nsec, card,
@@ -640,14 +748,13 @@ static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
             bpp_append(t, cs, cmd, n, ev, card);
         }
     } else if (tag && (t->o.decode_trees || session_tag(tag))) {
-        cj = decode_tree(t, cmd, n, info ? info->request_type : NULL);
+        cj = decode_tree(t, cmd, n, info ? info->request_type : NULL, &f);
     }
     const char *rtype = segment ? "ProfileInstallationResult" : info ? info->response_type : NULL;
     /* a BPP segment answered with data: the ProfileInstallationResult (or an early error) */
     if (ev->rsp_len && (t->o.decode_trees || segment || session_tag(tag)))
-        rj = decode_tree(t, ev->rsp_data, ev->rsp_len, rtype);
+        rj = decode_tree(t, ev->rsp_data, ev->rsp_len, rtype, &f);
 
-    fields f = {0};
     scan(cj, &f, 0);
     scan(rj, &f, 0);
     esim_session *se = session_for(t, f.tid);
@@ -881,7 +988,7 @@ static const struct { const char *member, *type; } session_fields[] = {
 
 /* Copy of a JSON body with only the session fields decoded (fast path of
  * esim_es9p_json_annotate, which decodes every field). */
-static json_object *decode_fields(esim_trace *t, json_object *raw)
+static json_object *decode_fields(esim_trace *t, json_object *raw, fields *fast)
 {
     json_object *o = json_object_new_object();
     json_object_object_foreach(raw, k, v) {
@@ -893,7 +1000,7 @@ static json_object *decode_fields(esim_trace *t, json_object *raw)
         if (type && json_object_is_type(v, json_type_string)) {
             gsize n = 0;
             guchar *b = g_base64_decode(json_object_get_string(v), &n);
-            d = b && n ? decode_tree(t, b, n, type) : NULL;
+            d = b && n ? decode_tree(t, b, n, type, fast) : NULL;
             g_free(b);
         }
         json_object_object_add(o, k, d ? d : json_object_get(v));
@@ -925,7 +1032,8 @@ static void on_http(const esim_http_event *ev, void *user)
     char inner_tid[2 * ESIM_SESSION_TID_MAX + 1] = "";
     if (ev->body_len && asn1) {
         body = decode_tree(t, ev->body, ev->body_len, request ? "RemoteProfileProvisioningRequest"
-                                                              : "RemoteProfileProvisioningResponse");
+                                                              : "RemoteProfileProvisioningResponse",
+                           NULL);
         if (!body)
             finding(t, ESIM_SEV_WARNING, ev->frame_first, ev->ts_sec, ev->ts_nsec, -1,
                     "%s %s: ASN.1 binding body (%zu bytes) not decodable", iface,
@@ -959,8 +1067,9 @@ static void on_http(const esim_http_event *ev, void *user)
             subject = jget_str(scd, "subjectCode");
             reason = jget_str(scd, "reasonCode");
             message = jget_str(scd, "message");
+            fields fast = {0};
             body = t->o.decode_trees ? esim_es9p_json_annotate(raw, &t->topts)
-                                     : decode_fields(t, raw);
+                                     : decode_fields(t, raw, &fast);
             /* the top-level transactionId first, then the ones inside the ASN.1 fields */
             const char *top = jget_str(raw, "transactionId");
             if (top)
@@ -970,6 +1079,7 @@ static void on_http(const esim_http_event *ev, void *user)
                 if (strcmp(k2, "transactionId") && strcmp(k2, "header"))
                     scan_member(k2, v2, &inner, 0);
             }
+            merge_fields(&inner, &fast);
             snprintf(inner_tid, sizeof inner_tid, "%s", inner.tid);
             char keep[sizeof f.tid];
             snprintf(keep, sizeof keep, "%s", f.tid);
