@@ -462,6 +462,7 @@ static void event_retrieval(fl *f, const uint8_t *info1, size_t info1_n)
     http(f, 1, "/gsma/rsp2/es11/authenticateClient", js->str, "200 OK", jr->str, false);
     g_string_free(js, TRUE);
     g_string_free(jr, TRUE);
+    sg_tr_add(f->t, SG_EV_HTTP_CLOSE)->host = 1; /* done with the SM-DS */
     free(ss1);
     free(asr);
     free(es1);

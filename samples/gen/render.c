@@ -151,6 +151,14 @@ int sg_render(const sg_transcript *t, const sg_render_opts *o)
             if (o->http_port)
                 http(&r, e);
             break;
+        case SG_EV_HTTP_CLOSE:
+            if (r.open[e->host & 1]) {
+                sg_tls_end(r.tls[e->host & 1], true);
+                r.tls[e->host & 1] = NULL;
+                sg_tcp_close(&r.tcp[e->host & 1]);
+                r.open[e->host & 1] = false;
+            }
+            break;
         }
     }
     for (int h = 0; h < 2; h++) {

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { SG_EV_ATR, SG_EV_APDU, SG_EV_ES10, SG_EV_HTTP } sg_ev_kind;
+typedef enum { SG_EV_ATR, SG_EV_APDU, SG_EV_ES10, SG_EV_HTTP, SG_EV_HTTP_CLOSE } sg_ev_kind;
 
 typedef struct sg_ev {
     sg_ev_kind kind;
@@ -19,7 +19,7 @@ typedef struct sg_ev {
     size_t rsp_len;
     uint16_t sw;             /* final status word */
     int fail_block;          /* ES10: block answered with sw instead of 9000, -1 = none */
-    int host;                /* HTTP: 0 = SM-DP+, 1 = SM-DS */
+    int host;                /* HTTP, HTTP_CLOSE: 0 = SM-DP+, 1 = SM-DS */
     int cut_after_blocks;    /* ES10: stop the whole capture after this many blocks (0 = no) */
 } sg_ev;
 
