@@ -2,6 +2,8 @@
  * mutation of that package that triggers exactly that finding (plus the findings it implies,
  * named in the test). */
 #include "test_audit_util.h"
+#include <stdio.h>
+#include "testutil.h"
 #include "esim/known_keys.h"
 
 static void run_baseline_mut(void (*mut)(pkg *), const char *const *ids)
@@ -496,13 +498,43 @@ static void test_known_keys(void **state)
     assert_null(esim_pin_trivial((const uint8_t *)"7294\xFF\xFF\xFF\xFF", 8));
 }
 
+/* tests/data/audit_clean.der: the baseline package as a fixture for tests/cli/audit.sh (written
+ * by this test when ESIM_AUDIT_WRITE_FIXTURE=1, checked clean on every run). */
+static void test_fixture(void **state)
+{
+    (void)state;
+    const char *path = ESIM_SOURCE_DIR "/tests/data/audit_clean.der";
+    if (getenv("ESIM_AUDIT_WRITE_FIXTURE")) {
+        pkg p;
+        size_t len;
+        baseline(&p);
+        uint8_t *der = pkg_encode(&p, &len);
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(der, 1, len, f), len);
+        fclose(f);
+        free(der);
+        pkg_free(&p);
+    }
+    size_t len;
+    uint8_t *der = tu_read_file(path, &len);
+    assert_non_null(der);
+    esim_audit_report rep;
+    audit_raw(der, len, &rep);
+    if (rep.n)
+        dump(&rep);
+    assert_int_equal(rep.n, 0);
+    esim_audit_report_free(&rep);
+    free(der);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean),     cmocka_unit_test(test_builder_defaults), cmocka_unit_test(test_structure),
         cmocka_unit_test(test_malformed), cmocka_unit_test(test_keys),             cmocka_unit_test(test_identity),
         cmocka_unit_test(test_access),    cmocka_unit_test(test_table),            cmocka_unit_test(test_options),
-        cmocka_unit_test(test_known_keys),
+        cmocka_unit_test(test_known_keys), cmocka_unit_test(test_fixture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,106 @@
+#!/bin/bash
+# esimscope audit: the project's own clean package (tests/data/audit_clean.der, checked clean by
+# tests/unit/test_audit.c), the TS.48 test profiles (when ../shared is present), exit codes of
+# --fail-on, --expect-test, --policy, --json, masking, a BPP from a sample capture with its key
+# log, and bad input.
+set -u
+E="$ESIMSCOPE"
+S="$ESIM_SOURCE_DIR"
+CLEAN="$S/tests/data/audit_clean.der"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+if "$E" audit --help 2>&1 | grep -q "unknown command"; then
+    echo "SKIP: 'audit' is not wired into analyzer/main.c yet"; exit 77
+fi
+fails=0
+check() { # check NAME EXPECTED_RC PATTERN -- command...
+    local name=$1 want=$2 pat=$3; shift 3
+    "$@" >"$T/out" 2>"$T/err"
+    local rc=$?
+    if [ "$rc" != "$want" ]; then
+        echo "FAIL: $name: exit $rc, expected $want"; tail -n 5 "$T/out" "$T/err"; fails=$((fails+1)); return
+    fi
+    if [ -n "$pat" ] && ! grep -Eq -- "$pat" "$T/out" "$T/err"; then
+        echo "FAIL: $name: output lacks /$pat/"; tail -n 20 "$T/out" "$T/err"; fails=$((fails+1)); return
+    fi
+    echo "ok: $name"
+}
+absent() { # absent NAME PATTERN: the last output must not contain PATTERN
+    if grep -Eq -- "$2" "$T/out"; then echo "FAIL: $1: /$2/ printed"; fails=$((fails+1)); else echo "ok: $1"; fi
+}
+
+# --- own clean package ---
+check "clean: passes" 0 "no findings: clean" "$E" audit "$CLEAN"
+check "clean: --fail-on warning" 0 "" "$E" audit --fail-on warning "$CLEAN"
+check "clean: json" 0 '"passed":true' sh -c "\"$E\" audit --json \"$CLEAN\" | tr -d ' \n'"
+
+# --- malformed copies ---
+head -c -3 "$CLEAN" > "$T/cut.der"
+check "cut short: pe-truncated, exit 1" 1 "\[pe-truncated\]" "$E" audit "$T/cut.der"
+printf '\xbf\x30\x03\x02\x01\x05' | cat "$CLEAN" - > "$T/unknown.der"
+check "unknown PE after end: pe-unknown + end-not-last" 1 "\[pe-unknown\]" "$E" audit "$T/unknown.der"
+grep -q "\[end-not-last\]" "$T/out" && echo "ok: end-not-last" || { echo "FAIL: end-not-last"; fails=$((fails+1)); }
+
+# --- bad input ---
+: > "$T/empty.der"
+check "empty file: exit 2" 2 "input is empty" "$E" audit "$T/empty.der"
+check "missing file: exit 2" 2 "" "$E" audit "$T/nonexistent.der"
+check "bad --fail-on" 2 "fail-on" "$E" audit --fail-on info "$CLEAN"
+printf 'silence no-such-id because\n' > "$T/badpol"
+check "bad policy: line named" 2 "badpol:1: unknown check id" "$E" audit --policy "$T/badpol" "$CLEAN"
+check "capture: exit 2, says what to do" 2 "captures are not audited yet" "$E" audit "$S/samples/happy_http.pcap"
+check "clean + bad input: exit 2" 2 "" "$E" audit "$CLEAN" "$T/empty.der"
+
+# --- BPP from a sample capture, opened with its key log ---
+mkdir -p "$T/x"
+if "$E" trace --no-progress --extract "$T/x" "$S/samples/happy_http.pcap" >/dev/null 2>&1 &&
+   ls "$T"/x/*es9p.bpp >/dev/null 2>&1; then
+    BPP=$(ls "$T"/x/*es9p.bpp | head -1)
+    check "BPP without --keylog: exit 2" 2 "needs --keylog" "$E" audit "$BPP"
+    check "BPP + keylog: audited" 1 "esimscope sample profile" "$E" audit --keylog "$S/samples/happy_http.keylog" "$BPP"
+    check "BPP + keylog: test IMSI found" 1 "\[imsi-test-network\]" "$E" audit --keylog "$S/samples/happy_http.keylog" "$BPP"
+    check "BPP + keylog: --fail-on error" 1 "" "$E" audit --fail-on error --keylog "$S/samples/happy_http.keylog" "$BPP"
+else
+    echo "note: no BPP extracted from samples/happy_http.pcap (trace unavailable): BPP checks not run"
+fi
+
+# --- TS.48 ---
+D="$ESIM_SHARED_DIR/data/ts48"
+if [ ! -d "$D" ]; then
+    echo "note: $D absent: TS.48 checks skipped"
+else
+    n=0
+    for f in "$D"/*.der; do
+        "$E" audit --json "$f" > "$T/j" 2>&1; rc=$?
+        c=$(tr -d ' \n' < "$T/j")
+        if [ $rc = 1 ] && echo "$c" | grep -q '"id":"test-profile","severity":"error"' &&
+           echo "$c" | grep -q '"id":"known-test-key","severity":"error"' && echo "$c" | grep -q '"test_profile":true'; then
+            n=$((n+1))
+        else
+            echo "FAIL: $f: not flagged test-profile + known-test-key (exit $rc)"; fails=$((fails+1))
+        fi
+    done
+    [ $n -ge 14 ] && echo "ok: $n TS.48 profiles flagged" || { echo "FAIL: only $n TS.48 profiles"; fails=$((fails+1)); }
+    F="$D/TS48v4_SAIP2.3_BERTLV.der"
+    check "TS.48: text grouped by severity" 1 "^ERRORS \([0-9]+\):" "$E" audit "$F"
+    grep -q "^WARNINGS" "$T/out" && echo "ok: warnings group" || { echo "FAIL: warnings group"; fails=$((fails+1)); }
+    absent "TS.48: keys masked" "000102030405060708090A0B0C0D0E0F"
+    check "TS.48: --show-keys" 1 "000102030405060708090A0B0C0D0E0F" "$E" audit --show-keys "$F"
+    check "TS.48: --expect-test makes test-profile info" 0 '"id":"test-profile","severity":"info"' \
+        sh -c "\"$E\" audit --json --expect-test \"$F\" | tr -d ' \n'"
+    cat > "$T/pol" <<'P'
+# lab bench: TS.48 profiles are expected here
+silence test-profile lab bench, never shipped
+silence known-test-key lab bench, never shipped
+silence test-algorithm lab bench, never shipped
+silence default-pin lab bench, never shipped
+silence imsi-test-network lab bench, never shipped
+severity rfm-no-ciphering info TS.48 RFM is not used on the bench
+severity rfm-no-counter info TS.48 RFM is not used on the bench
+P
+    check "TS.48 + policy: passes --fail-on warning" 0 "SILENCED BY POLICY" "$E" audit --fail-on warning --policy "$T/pol" "$F"
+    grep -q "policy: silenced, lab bench" "$T/out" && echo "ok: reason shown" || { echo "FAIL: reason"; fails=$((fails+1)); }
+    check "TS.48 + own: several files, exit 1" 1 "audit of .*audit_clean.der" "$E" audit "$F" "$CLEAN"
+fi
+[ $fails = 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo "all audit CLI checks passed"
