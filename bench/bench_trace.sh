@@ -7,7 +7,8 @@
 # ESIMSCOPE: an optimised build (default build-release/analyzer/esimscope: configure with
 # -DCMAKE_BUILD_TYPE=Release, not the sanitizer build). SIZE_MB (default 1024) is the size of the
 # generated capture; a 100 MB capture is generated too for the memory comparison. Captures are
-# written to WORKDIR (default /tmp) and removed at the end.
+# written to WORKDIR (default /tmp) and removed at the end. FILLER=P makes P percent of the bytes
+# unrelated bulk TCP traffic (default 0: every packet is eSIM traffic, the worst case).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
@@ -19,8 +20,10 @@ samples=("$src/samples/happy_simtrace_gsmtap.pcap" "$src/samples/happy_http.pcap
 big="$work/esim-bench-trace-${size}.pcap" small="$work/esim-bench-trace-100.pcap"
 trap 'rm -f "$big" "$small"' EXIT
 
-python3 "$here/trace_bigcap.py" "$small" 100 "${samples[@]}"
-python3 "$here/trace_bigcap.py" "$big" "$size" "${samples[@]}"
+fill=()
+[ "${FILLER:-0}" -gt 0 ] && fill=(--filler "$FILLER")
+python3 "$here/trace_bigcap.py" "${fill[@]}" "$small" 100 "${samples[@]}"
+python3 "$here/trace_bigcap.py" "${fill[@]}" "$big" "$size" "${samples[@]}"
 bytes=$(stat -c %s "$big")
 
 # wall-clock seconds and peak RSS (KiB) of a command, output discarded
@@ -48,7 +51,7 @@ fi
 
 mb=$(awk -v b="$bytes" 'BEGIN {print b / 1048576}')
 rate() { awk -v m="$mb" -v t="$1" 'BEGIN {if (t > 0) printf "%.0f MB/s", m / t; else print "-"}'; }
-printf "capture: %s (%.0f MiB)\n" "$big" "$mb"
+printf "capture: %s (%.0f MiB, %s%% bulk filler)\n" "$big" "$mb" "${FILLER:-0}"
 printf "%-34s %8s s  %12s  peak RSS %7s KiB\n" \
     "tcpdump -r F -w /dev/null" "$t_raw" "$(rate "$t_raw")" "$rss_raw" \
     "esimscope trace F" "$t_trace" "$(rate "$t_trace")" "$rss_trace" \
