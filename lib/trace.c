@@ -17,6 +17,7 @@
 #include "esim/enum_names.h"
 #include "esim/es9p_status.h"
 #include "esim/hex.h"
+#include "esim/saip.h"
 #include "esim/trace.h"
 
 #define INS_STORE_DATA 0xE2
@@ -548,12 +549,27 @@ static void open_bpp(esim_trace *t, esim_session *se, bpp_slot *sl, const uint8_
         esim_session_set(se->iccid, sizeof se->iccid, iccid);
         esim_session_set(se->profile_name, sizeof se->profile_name, md.name);
     }
+    /* the decrypted profile package (SAIP), summarised */
+    char pkg[300] = "";
+    esim_saip_summary sum;
+    esim_saip_opts so = {0};
+    esim_error serr = {{0}};
+    if (op.upp && op.upp_complete) {
+        if (esim_saip_decode(op.upp, op.upp_len, &so, &sum, &serr) == 0) {
+            snprintf(pkg, sizeof pkg, ": %zu profile elements, type \"%s\", version %u.%u, "
+                     "header ICCID %s%s%s", sum.pe_count, sum.profile_type, sum.major_version,
+                     sum.minor_version, sum.iccid, sum.imsi[0] ? ", IMSI " : "", sum.imsi);
+            esim_saip_summary_free(&sum);
+        } else {
+            snprintf(pkg, sizeof pkg, ": not a valid profile package (%.200s)", serr.msg);
+        }
+    }
     esim_session_add_step(se, frame, sec, nsec, "BPP", "decrypt", op.failed != 0,
-                      "%zu segments checked, %zu failed (keys: %s)%s%s%s; profile package %zu "
-                      "bytes%s",
-                      op.checked, op.failed, esim_bpp_keysrc_name(op.session_src),
-                      op.first_failure[0] ? ": " : "", op.first_failure, prof, op.upp_len,
-                      op.upp_complete ? "" : " (incomplete)");
+                          "%zu segments checked, %zu failed (keys: %s)%s%s%s; profile package "
+                          "%zu bytes%s%s",
+                          op.checked, op.failed, esim_bpp_keysrc_name(op.session_src),
+                          op.first_failure[0] ? ": " : "", op.first_failure, prof, op.upp_len,
+                          op.upp_complete ? "" : " (incomplete)", pkg);
     esim_bpp_opened_free(&op);
     esim_bpp_clear(&bpp);
 }

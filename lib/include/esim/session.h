@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ESIM_SESSION_MAX_STEPS 256   /* per session; later steps are counted, not kept */
-#define ESIM_SESSION_MAX 4096        /* sessions per capture; later ones are counted */
+#define ESIM_SESSION_MAX_STEPS 128   /* per session; later steps are counted, not kept */
+#define ESIM_SESSION_MAX 1024        /* sessions per capture; later ones are counted */
 #define ESIM_SESSION_TID_MAX 16
 
 typedef enum {
@@ -35,7 +35,7 @@ typedef struct esim_session_step {
     uint32_t nsec;
     char iface[8];            /* "ES9+", "ES11", "ES10b", "APDU" */
     char function[40];
-    char detail[200];
+    char detail[320];
     bool failed;
 } esim_session_step;
 
