@@ -53,6 +53,7 @@ fi
 if [ -f "$S/happy_multi.keylog" ]; then
     "$ESIMSCOPE" trace --keylog "$S/happy_multi.keylog" "$S/happy_multi.pcapng" > "$dir/k.txt"
     grep -q "decrypt .* 0 failed" "$dir/k.txt" || fail "happy_multi: BPP not decrypted"
+    grep -q "decrypt .*profile elements" "$dir/k.txt" || fail "happy_multi: no profile summary"
     "$ESIMSCOPE" trace --keylog "$S/fail_bpp_mac.keylog" "$S/fail_bpp_mac.pcapng" > "$dir/k2.txt"
     grep -q "decrypt .*FAILED" "$dir/k2.txt" || fail "fail_bpp_mac: bad MAC not found with the keys"
 fi
