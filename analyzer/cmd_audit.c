@@ -11,6 +11,7 @@
 #include "esim/hex.h"
 #include "esim/input.h"
 #include "esim/keylog.h"
+#include "esim/trace.h"
 
 static bool is_capture(const uint8_t *d, size_t n)
 {
@@ -20,6 +21,99 @@ static bool is_capture(const uint8_t *d, size_t n)
         if (memcmp(d, magics[i], 4) == 0)
             return true;
     return false;
+}
+
+static void trace_quiet(const esim_trace_event *ev, void *user)
+{
+    (void)ev, (void)user;
+}
+
+static gint cmp_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+typedef struct audit_out {
+    bool json, failed;
+    esim_audit_severity gate;
+    json_object *all;
+} audit_out;
+
+static void emit_report(audit_out *ao, esim_audit_report *rep, const char *source)
+{
+    if (esim_audit_count(rep, ao->gate) > 0)
+        ao->failed = true;
+    if (ao->json)
+        json_object_array_add(ao->all, esim_audit_report_json(rep, source));
+    else
+        esim_audit_print_text(stdout, rep, source);
+    esim_audit_report_free(rep);
+}
+
+/* A capture: esimscope trace extracts every BPP (ES9+ copy, else the STORE DATA stream) into a
+ * private temporary folder; each one is opened with the key log and audited. */
+static int audit_capture(const char *name, const uint8_t *d, size_t n, const esim_keylog *kl,
+                         const esim_audit_opts *opts, audit_out *ao, esim_error *err)
+{
+    if (!kl)
+        return esim_error_set(err, "a capture needs --keylog to open the profiles it carries");
+    char *dir = g_dir_make_tmp("esimscope-audit-XXXXXX", NULL);
+    if (!dir)
+        return esim_error_set(err, "cannot create a temporary folder");
+    esim_trace_opts to = {.extract_dir = dir};
+    esim_trace *t = esim_trace_new(&to, trace_quiet, NULL);
+    int rc = t ? esim_trace_run_mem(t, d, n, err) : esim_error_set(err, "out of memory");
+    esim_trace_free(t);
+    GDir *gd = g_dir_open(dir, 0, NULL);
+    GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+    const char *f;
+    while (gd && (f = g_dir_read_name(gd)))
+        g_ptr_array_add(files, g_strdup(f));
+    if (gd)
+        g_dir_close(gd);
+    g_ptr_array_sort(files, cmp_names);
+    size_t audited = 0;
+    for (guint i = 0; rc == 0 && i < files->len; i++) {
+        const char *fn = g_ptr_array_index(files, i);
+        const char *dash = strrchr(fn, '-');
+        if (!dash || !g_str_has_suffix(fn, ".bpp"))
+            continue;
+        if (strcmp(dash, "-es9p.bpp") != 0) { /* the ES9+ copy of this session wins when present */
+            gchar *alt = g_strdup_printf("%.*s-es9p.bpp", (int)(dash - fn), fn);
+            bool have = false;
+            for (guint j = 0; j < files->len; j++)
+                have |= strcmp(g_ptr_array_index(files, j), alt) == 0;
+            g_free(alt);
+            if (have)
+                continue;
+        }
+        gchar *path = g_build_filename(dir, fn, NULL), *data = NULL;
+        gsize len = 0;
+        gchar *label = g_strdup_printf("%s: %.*s", name, (int)(dash - fn), fn);
+        esim_audit_report rep;
+        if (!g_file_get_contents(path, &data, &len, NULL))
+            rc = esim_error_set(err, "cannot read %s", path);
+        else if (esim_audit_bpp((const uint8_t *)data, len, kl, opts, &rep, err) != 0)
+            rc = esim_error_prefix(err, "%s", label + strlen(name) + 2);
+        else {
+            emit_report(ao, &rep, label);
+            audited++;
+        }
+        g_free(data);
+        g_free(label);
+        g_free(path);
+    }
+    for (guint i = 0; i < files->len; i++) {
+        gchar *path = g_build_filename(dir, (const char *)g_ptr_array_index(files, i), NULL);
+        remove(path);
+        g_free(path);
+    }
+    g_ptr_array_free(files, TRUE);
+    remove(dir);
+    g_free(dir);
+    if (rc == 0 && audited == 0)
+        rc = esim_error_set(err, "no Bound Profile Package found in the capture");
+    return rc;
 }
 
 int esim_cmd_audit(int argc, char **argv)
@@ -78,8 +172,9 @@ int esim_cmd_audit(int argc, char **argv)
         goto out;
     }
     esim_audit_opts opts = {.show_keys = show_keys, .expect_test = expect_test, .profile_class = -1, .policy = policy};
-    bool bad_input = false, failed = false;
+    bool bad_input = false;
     jall = json_object_new_array();
+    audit_out ao = {.json = json, .gate = gate, .all = jall};
     for (int i = 1; i < argc; i++) {
         uint8_t *der = NULL;
         size_t len = 0;
@@ -88,8 +183,12 @@ int esim_cmd_audit(int argc, char **argv)
         if (esim_input_load(argv[i], fmt, &der, &len, NULL, &err) != 0) {
             r = -1;
         } else if (is_capture(der, len)) {
-            r = esim_error_set(&err, "captures are not audited yet: extract the BPP with `esimscope trace` and "
-                                     "audit it with --keylog");
+            r = audit_capture(argv[i], der, len, kl, &opts, &ao, &err);
+            if (r == 0) {
+                esim_wipe(der, len);
+                free(der);
+                continue;
+            }
         } else if (len >= 2 && der[0] == 0xBF && der[1] == 0x36) {
             r = kl ? esim_audit_bpp(der, len, kl, &opts, &rep, &err)
                    : esim_error_set(&err, "a Bound Profile Package needs --keylog to be opened");
@@ -105,23 +204,17 @@ int esim_cmd_audit(int argc, char **argv)
             bad_input = true;
             continue;
         }
-        if (esim_audit_count(&rep, gate) > 0)
-            failed = true;
-        if (json)
-            json_object_array_add(jall, esim_audit_report_json(&rep, argv[i]));
-        else
-            esim_audit_print_text(stdout, &rep, argv[i]);
-        esim_audit_report_free(&rep);
+        emit_report(&ao, &rep, argv[i]);
     }
     if (json) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "fail_on", json_object_new_string(esim_audit_severity_name(gate)));
         json_object_object_add(o, "reports", json_object_get(jall));
-        json_object_object_add(o, "passed", json_object_new_boolean(!failed && !bad_input));
+        json_object_object_add(o, "passed", json_object_new_boolean(!ao.failed && !bad_input));
         printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
     }
-    rc = bad_input ? ESIM_EXIT_USAGE : failed ? ESIM_EXIT_FAILED : ESIM_EXIT_OK;
+    rc = bad_input ? ESIM_EXIT_USAGE : ao.failed ? ESIM_EXIT_FAILED : ESIM_EXIT_OK;
 out:
     json_object_put(jall);
     esim_audit_policy_free(policy);

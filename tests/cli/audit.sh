@@ -48,7 +48,7 @@ check "missing file: exit 2" 2 "" "$E" audit "$T/nonexistent.der"
 check "bad --fail-on" 2 "fail-on" "$E" audit --fail-on info "$CLEAN"
 printf 'silence no-such-id because\n' > "$T/badpol"
 check "bad policy: line named" 2 "badpol:1: unknown check id" "$E" audit --policy "$T/badpol" "$CLEAN"
-check "capture: exit 2, says what to do" 2 "captures are not audited yet" "$E" audit "$S/samples/happy_http.pcap"
+check "capture without --keylog: exit 2" 2 "needs --keylog" "$E" audit "$S/samples/happy_http.pcap"
 check "clean + bad input: exit 2" 2 "" "$E" audit "$CLEAN" "$T/empty.der"
 
 # --- BPP from a sample capture, opened with its key log ---
@@ -63,6 +63,15 @@ if "$E" trace --no-progress --extract "$T/x" "$S/samples/happy_http.pcap" >/dev/
 else
     echo "note: no BPP extracted from samples/happy_http.pcap (trace unavailable): BPP checks not run"
 fi
+
+# --- captures: every BPP found, opened with the key log ---
+check "capture + keylog: each session audited" 1 "^audit of .*happy_http.pcap: session[0-9]+-[0-9A-F]+" \
+    "$E" audit --keylog "$S/samples/happy_http.keylog" "$S/samples/happy_http.pcap"
+grep -q "\[imsi-test-network\]" "$T/out" && echo "ok: capture profile checked" || { echo "FAIL: capture findings"; fails=$((fails+1)); }
+check "capture without BPP: exit 2" 2 "no Bound Profile Package" \
+    "$E" audit --keylog "$S/samples/cancel_session.keylog" "$S/samples/cancel_session.pcapng"
+check "capture with a bad BPP MAC: exit 2, names the segment" 2 "MAC mismatch" \
+    "$E" audit --keylog "$S/samples/fail_bpp_mac.keylog" "$S/samples/fail_bpp_mac.pcapng"
 
 # --- TS.48 ---
 D="$ESIM_SHARED_DIR/data/ts48"
