@@ -358,9 +358,13 @@ static void dissect_es10_response(tvbuff_t *rtvb, packet_info *pinfo, proto_tree
     proto_tree_add_string(tree, hf_es10_iface, rtvb, 0, -1, iface);
     g_string_append_printf(info, "%s %s response", iface, fn);
     esim_asn1_summary sum;
-    /* the response type follows from the response's own tag (BF37 for a PIR after any BPP
-     * piece, an ES10 response type otherwise) */
-    esim_dissect_asn1(rtvb, 0, (int)tvb_reported_length(rtvb), pinfo, tree, NULL, &sum);
+    /* the type of the ES10 table when the response carries the command's tag, else detected
+     * from the response's own tag (BF37 for a PIR after any BPP piece) */
+    const esim_es10_info *e = esim_es10_lookup(tag);
+    int n = (int)tvb_reported_length(rtvb);
+    bool same_tag = e && e->response_type && n >= 2 &&
+                    esim_es10_tag(tvb_get_ptr(rtvb, 0, 2), 2) == tag;
+    esim_dissect_asn1(rtvb, 0, n, pinfo, tree, same_tag ? e->response_type : NULL, &sum);
     add_summary_info(info, &sum);
 }
 

@@ -1,0 +1,66 @@
+# Shared by tests/plugin/t_*.sh (sourced). Runs the real tshark with the real plugin, as the
+# unprivileged user `nobody`: Wireshark ignores WIRESHARK_PLUGIN_DIR when run as root
+# (../shared/TOOLCHAIN.md). The plugin and the samples are copied into a fresh world-readable
+# folder, which disappears when the test ends.
+# Environment: ESIM_PLUGIN_SO (the built esim.so), ESIM_SOURCE_DIR (the checkout).
+set -u
+: "${ESIM_PLUGIN_SO:?path of the built esim.so}"
+: "${ESIM_SOURCE_DIR:?path of the source tree}"
+command -v tshark >/dev/null || { echo "SKIP: tshark not installed"; exit 77; }
+
+T=$(mktemp -d /tmp/esim-plugin-test.XXXXXX)
+trap 'rm -rf "$T"' EXIT INT TERM
+mkdir -p "$T/plugins/4.0/epan" "$T/noplugins/4.0/epan" "$T/home" "$T/cap"
+cp "$ESIM_PLUGIN_SO" "$T/plugins/4.0/epan/esim.so"
+cp "$ESIM_SOURCE_DIR"/samples/*.pcap "$ESIM_SOURCE_DIR"/samples/*.pcapng \
+   "$ESIM_SOURCE_DIR"/samples/*.keylog "$T/cap/"
+chmod -R a+rwX "$T"
+chmod 755 "$T"
+S=$T/cap
+
+# as_nobody CMD...: runs CMD as nobody (root drops privileges; another user runs it as is).
+as_nobody() {
+    if [ "$(id -u)" = 0 ]; then
+        setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+            env HOME="$T/home" "$@"
+    else
+        env HOME="$T/home" "$@"
+    fi
+}
+# ts ARGS...: tshark with the plugin; tsn ARGS...: tshark without it (empty plugin folder).
+ts() { as_nobody env WIRESHARK_PLUGIN_DIR="$T/plugins" tshark "$@" 2>>"$T/stderr"; }
+tsn() { as_nobody env WIRESHARK_PLUGIN_DIR="$T/noplugins" tshark "$@" 2>>"$T/stderr"; }
+
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() { d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
+finish() { if [ "$fails" -gt 0 ]; then echo "$fails check(s) failed"; exit 1; fi; exit 0; }
+
+# The plugin must really be loaded, else every test below proves nothing.
+require_plugin() {
+    if ! ts -G plugins | grep -q "esim\.so"; then
+        echo "FAIL: tshark did not load $T/plugins/4.0/epan/esim.so (tshark -G plugins):"
+        ts -G plugins | head -5
+        cat "$T/stderr"
+        exit 1
+    fi
+    if tsn -G plugins | grep -q "esim\.so"; then
+        echo "FAIL: the plugin also loads from elsewhere: the 'without plugin' runs are not clean"
+        exit 1
+    fi
+}
+# fields FILE FILTER FIELD...: tshark -T fields (two passes, so reassembly results are known
+# on every frame), one line per matching frame.
+fields() {
+    f=$1; flt=$2; shift 2
+    set -- $(for x in "$@"; do printf -- '-e %s ' "$x"; done)
+    ts -2 -r "$S/$f" -Y "$flt" -T fields -E occurrence=a -E aggregator=, "$@"
+}
+# count FILE FILTER: number of frames matching.
+count() { ts -2 -r "$S/$1" -Y "$2" | wc -l; }
+# has LIST WORD: WORD is one of the newline/comma separated LIST.
+has() { printf '%s\n' "$1" | tr ',' '\n' | grep -qx -- "$2"; }
+# keylog_tid FILE: the TransactionID of the sample's key log (SESSION_KEYS line), upper case.
+keylog_tid() { awk '$1 == "SESSION_KEYS" { print toupper($2); exit }' "$S/$1"; }

@@ -1,0 +1,68 @@
+#!/bin/sh
+# ES10 over card APDUs: GSMTAP-SIM (SIMtrace) and USB CCID T=0 (usbmon, USBPcap). The whole
+# download session of docs/samples.md must come out as ES10 functions, with reassembly, key
+# values consistent with the key log, BPP segments, results, and nothing lost for other APDUs.
+. "$(dirname "$0")/lib.sh"
+require_plugin
+
+session_checks() {
+    cap=$1
+    keylog=${cap%.*}.keylog
+    cmds=$(fields "$cap" "esim.es10.command" esim.es10.command | sort -u)
+    for fn in GetEuiccInfo1 GetEuiccChallenge AuthenticateServer PrepareDownload \
+              LoadBoundProfilePackage ListNotification RemoveNotificationFromList EnableProfile; do
+        check "$cap: ES10 $fn" has "$cmds" "$fn"
+    done
+    tid=$(keylog_tid "$keylog")
+    check "$cap: key log has a TransactionID" test -n "$tid"
+    pd_tid=$(fields "$cap" 'esim.es10.command == "PrepareDownload" && esim.es10.direction == "command"' esim.transaction_id | sort -u)
+    check "$cap: PrepareDownload carries the key log's TransactionID ($tid)" test "$pd_tid" = "$tid"
+    segs=$(fields "$cap" "esim.bpp.segment" esim.bpp.segment | tr ',' '\n' | sort -u | tr '\n' ' ')
+    check "$cap: BPP segments 86 87 88 (got: $segs)" test "$segs" = "0x86 0x87 0x88 "
+    # AuthenticateServer spans several STORE DATA blocks: reassembled, with "reassembled in"
+    n=$(fields "$cap" 'esim.es10.command == "AuthenticateServer" && esim.es10.direction == "command"' esim.es10.fragment.count | head -1)
+    check "$cap: AuthenticateServer reassembled from $n blocks" test "${n:-0}" -ge 2
+    check "$cap: blocks point to the reassembling frame" test "$(count "$cap" esim.es10.reassembled.in)" -ge 3
+    # the long responses come back through GET RESPONSE chains, reassembled and paired
+    check "$cap: AuthenticateServer response decoded" \
+        test -n "$(fields "$cap" 'esim.es10.result == "authenticateResponseOk"' frame.number)"
+    check "$cap: responses name their request frame" test "$(count "$cap" esim.es10.request_in)" -ge 5
+    pir=$(fields "$cap" 'esim.asn1.type == "ProfileInstallationResult"' esim.es10.result esim.iccid | head -1)
+    check "$cap: ProfileInstallationResult successResult ($pir)" test "$(echo "$pir" | cut -f1)" = successResult
+    en=$(fields "$cap" 'esim.es10.command == "EnableProfile" && esim.es10.direction == "command"' esim.iccid)
+    check "$cap: EnableProfile for the installed ICCID ($en)" test -n "$en" -a "$en" = "$(echo "$pir" | cut -f2)"
+    check "$cap: EnableProfile result ok" \
+        test "$(fields "$cap" 'esim.es10.command == "EnableProfile" && esim.es10.result' esim.es10.result)" = ok
+    check "$cap: no expert warning on the happy path" test "$(count "$cap" '_ws.expert.severity >= 6291456 && esim')" -eq 0
+}
+
+session_checks happy_simtrace_gsmtap.pcap
+session_checks happy_usbmon_t0.pcap
+session_checks happy_usbpcap.pcap
+
+# Nothing lost: every GSMTAP frame still has Wireshark's own SIM dissection, and the non-ES10
+# APDUs (MANAGE CHANNEL, SELECT) stay GSM SIM frames.
+all=$(count happy_simtrace_gsmtap.pcap 'udp.port == 4729')
+check "every GSMTAP frame ($all) keeps gsm_sim" test "$all" -gt 0 -a "$(count happy_simtrace_gsmtap.pcap 'udp.port == 4729 && !gsm_sim')" -eq 0
+check "SELECT ISD-R left to gsm_sim" test "$(count happy_simtrace_gsmtap.pcap 'gsm_sim.apdu.ins == 0xa4 && !esim')" -ge 1
+check "Protocol column eSIM" test "$(ts -r "$S/happy_simtrace_gsmtap.pcap" -Y esim -T fields -e _ws.col.Protocol | sort -u)" = eSIM
+info=$(ts -r "$S/happy_simtrace_gsmtap.pcap" -Y 'esim.es10.command == "PrepareDownload"' -T fields -e _ws.col.Info | head -1)
+check "Info column names the function ($info)" sh -c "echo '$info' | grep -q 'ES10b PrepareDownload'"
+# Without the plugin the same frames are plain GSM SIM with an unknown instruction.
+check "without the plugin: no esim protocol" test "$(tsn -r "$S/happy_simtrace_gsmtap.pcap" -T fields -e frame.protocols | grep -c esim)" -eq 0
+
+# Failures
+c=fail_store_data_6a80.pcapng
+check "$c: 6A80 on a STORE DATA block is an expert warning" \
+    test -n "$(fields $c 'esim.es10.sw == 0x6a80 && _ws.expert.message contains "6A80"' frame.number)"
+check "$c: the rejected chain is reported incomplete" test "$(count $c 'esim.es10.incomplete')" -ge 1
+c=fail_bpp_mac.pcapng
+check "$c: PIR errorResult" test -n "$(fields $c 'esim.es10.result == "errorResult"' frame.number)"
+check "$c: errorReason scp03tSecurityError as expert info" \
+    test -n "$(fields $c 'esim.rsp_error && _ws.expert.message contains "scp03tSecurityError" && esim.es10.command' frame.number)"
+c=truncated_mid_bpp.pcapng
+check "$c: STORE DATA chain cut by the capture end is reported" test "$(count $c 'esim.es10.incomplete')" -ge 1
+check "$c: no PIR" test "$(count $c 'esim.asn1.type == "ProfileInstallationResult"')" -eq 0
+c=cancel_session.pcapng
+check "$c: ES10 CancelSession decoded" test -n "$(fields $c 'esim.es10.command == "CancelSession"' frame.number)"
+finish
