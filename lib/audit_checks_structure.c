@@ -178,3 +178,42 @@ AUDIT_CHECK(audit_unknown_template)
         }
     }
 }
+
+AUDIT_CHECK(audit_mf_missing)
+{
+    bool malformed_mf = false;
+    for (size_t i = 0; i < c->n; i++)
+        malformed_mf |= c->pes[i].malformed && c->pes[i].tag_number + 1 == ProfileElement_PR_mf;
+    if (count_type(c, ProfileElement_PR_mf, NULL, NULL) == 0 && !malformed_mf && !c->truncated)
+        audit_emit(c, k, -1, "mf", "the package has no MF PE (every file lives under the MF)");
+}
+
+/* Order rules: the MF exists before any other file system PE (they create files below it), and
+ * an optional-files PE (opt-usim, opt-isim, opt-csim, opt-iot) follows the PE that creates its
+ * ADF. */
+AUDIT_CHECK(audit_pe_order)
+{
+    static const struct {
+        int opt, base;
+    } OPT[] = {{ProfileElement_PR_opt_usim, ProfileElement_PR_usim},
+               {ProfileElement_PR_opt_isim, ProfileElement_PR_isim},
+               {ProfileElement_PR_opt_csim, ProfileElement_PR_csim},
+               {ProfileElement_PR_opt_iot, ProfileElement_PR_iot}};
+    long mf = -1;
+    count_type(c, ProfileElement_PR_mf, &mf, NULL);
+    for (size_t i = 0; i < c->n; i++) {
+        const ProfileElement_t *pe = c->pes[i].pe;
+        if (!pe)
+            continue;
+        int t = (int)pe->present;
+        bool fs = (t > ProfileElement_PR_mf) || t == ProfileElement_PR_genericFileManagement;
+        if (fs && mf >= 0 && (long)i < mf)
+            audit_emit(c, k, (long)i, audit_pe_name(t), "%s PE comes before the MF PE (PE #%ld)", audit_pe_name(t), mf);
+        for (size_t o = 0; o < sizeof OPT / sizeof OPT[0]; o++) {
+            long base = -1;
+            if (t == OPT[o].opt && count_type(c, OPT[o].base, &base, NULL) && base > (long)i)
+                audit_emit(c, k, (long)i, audit_pe_name(t), "%s PE comes before the %s PE (PE #%ld) it extends",
+                           audit_pe_name(t), audit_pe_name(OPT[o].base), base);
+        }
+    }
+}

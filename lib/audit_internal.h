@@ -51,6 +51,8 @@ AUDIT_CHECK(audit_pe_unknown);
 AUDIT_CHECK(audit_pe_malformed);
 AUDIT_CHECK(audit_header_first);
 AUDIT_CHECK(audit_end_last);
+AUDIT_CHECK(audit_mf_missing);
+AUDIT_CHECK(audit_pe_order);
 AUDIT_CHECK(audit_duplicate_identification);
 AUDIT_CHECK(audit_service_pe_missing);
 AUDIT_CHECK(audit_service_not_listed);

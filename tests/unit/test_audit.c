@@ -89,6 +89,30 @@ static void m_end_early(pkg *p)
     p->pe[p->n - 1] = p->pe[p->n - 2];
     p->pe[p->n - 2] = t;
 }
+static void m_drop_mf(pkg *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->pe[i]->present == ProfileElement_PR_mf) {
+            ASN_STRUCT_FREE(asn_DEF_ProfileElement, p->pe[i]);
+            memmove(&p->pe[i], &p->pe[i + 1], (p->n - i - 1) * sizeof p->pe[0]);
+            p->n--;
+            return;
+        }
+}
+static void m_usim_first(pkg *p) /* header, usim, mf, ... */
+{
+    size_t mf = 0, us = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->pe[i]->present == ProfileElement_PR_mf)
+            mf = i;
+        if (p->pe[i]->present == ProfileElement_PR_usim)
+            us = i;
+    }
+    assert_true(mf > 0 && us > mf);
+    ProfileElement_t *t = p->pe[mf];
+    p->pe[mf] = p->pe[us];
+    p->pe[us] = t;
+}
 static void m_dup_ident(pkg *p)
 {
     pkg_find(p, ProfileElement_PR_rfm)->choice.rfm.rfm_header.identification =
@@ -122,6 +146,8 @@ static void test_structure(void **state)
     MUT(m_swap01, "header-not-first");
     MUT(m_end_early, "end-not-last");
     MUT(m_dup_ident, "duplicate-identification");
+    MUT(m_drop_mf, "mf-missing");
+    MUT(m_usim_first, "pe-order");
     MUT(m_isim_listed, "service-pe-missing");
     MUT(m_usim_unlisted, "service-not-listed");
     MUT(m_template, "unknown-template");
@@ -379,8 +405,8 @@ static void test_table(void **state)
 {
     (void)state;
     static const char *const tested[] = {
-        "pe-truncated", "pe-unknown", "pe-malformed", "header-not-first", "end-not-last",
-        "duplicate-identification", "service-pe-missing", "service-not-listed", "unknown-template",
+        "pe-truncated", "pe-unknown", "pe-malformed", "header-not-first", "end-not-last", "mf-missing",
+        "pe-order", "duplicate-identification", "service-pe-missing", "service-not-listed", "unknown-template",
         "test-profile", "known-test-key", "trivial-key", "test-algorithm", "iccid-malformed", "iccid-luhn",
         "iccid-mismatch", "imsi-malformed", "imsi-test-network", "imsi-mcc", "rfm-no-integrity",
         "rfm-no-ciphering", "rfm-no-counter", "default-pin", "adm-disabled", "applet"};
