@@ -28,6 +28,10 @@ static const esim_audit_check CHECKS[] = {
      TCA ", ProfileHeader.eUICC-Mandatory-services", audit_service_not_listed},
     {"unknown-template", ESIM_AUDIT_WARNING, "a file-system PE names a template outside the TCA template arc 2.23.143.1.2",
      TCA ", templateID (file system templates)", audit_unknown_template},
+    {"file-duplicate", ESIM_AUDIT_ERROR, "two EFs of one DF declare the same file ID or short file ID",
+     "ETSI TS 102 221 8.1 / 11.1.1.4.8 (file IDs, SFI unique in a DF); " TCA " Fcp", audit_file_duplicate},
+    {"file-overflow", ESIM_AUDIT_ERROR, "the fill content of an EF goes past the file size its FCP declares",
+     TCA " File (fillFileOffset / fillFileContent, efFileSize)", audit_file_overflow},
     /* test profile and keys */
     {"test-profile", ESIM_AUDIT_ERROR, "the package is a GSMA TS.48 generic test profile (or a variant of one)",
      "GSMA TS.48 Generic eUICC Test Profile; SGP.22 ProfileClass test", audit_test_profile},

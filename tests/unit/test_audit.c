@@ -140,6 +140,34 @@ static void m_iccid_size(pkg *p)
     p->pe[0]->choice.header.iccid.size = 9; /* wrong size inside a known PE: breaks SIZE (10) */
 }
 
+static Fcp_t *add_fcp(File_t *f) /* an explicit FCP, first in the file's list */
+{
+    struct File__Member *m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    m->present = File__Member_PR_fileDescriptor;
+    assert_int_equal(ASN_SEQUENCE_ADD(&f->list, m), 0);
+    memmove(&f->list.array[1], &f->list.array[0], (size_t)(f->list.count - 1) * sizeof f->list.array[0]);
+    f->list.array[0] = m;
+    return &m->choice.fileDescriptor;
+}
+static void m_same_fid(pkg *p)
+{
+    PE_USIM_t *u = &pkg_find(p, ProfileElement_PR_usim)->choice.usim;
+    add_fcp(&u->ef_spn)->fileID = OCTET_STRING_new_fromBuf(&asn_DEF_OCTET_STRING, "\x6F\x46", 2);
+    add_fcp(&u->ef_est)->fileID = OCTET_STRING_new_fromBuf(&asn_DEF_OCTET_STRING, "\x6F\x46", 2);
+}
+static void m_same_sfi(pkg *p)
+{
+    PE_USIM_t *u = &pkg_find(p, ProfileElement_PR_usim)->choice.usim;
+    add_fcp(&u->ef_spn)->shortEFID = OCTET_STRING_new_fromBuf(&asn_DEF_OCTET_STRING, "\x08", 1);
+    add_fcp(&u->ef_est)->shortEFID = OCTET_STRING_new_fromBuf(&asn_DEF_OCTET_STRING, "\x08", 1);
+}
+static void m_overflow(pkg *p)
+{
+    PE_USIM_t *u = &pkg_find(p, ProfileElement_PR_usim)->choice.usim;
+    add_fcp(&u->ef_spn)->efFileSize = OCTET_STRING_new_fromBuf(&asn_DEF_OCTET_STRING, "\x02", 1);
+}
+
 static void test_structure(void **state)
 {
     (void)state;
@@ -151,6 +179,9 @@ static void test_structure(void **state)
     MUT(m_isim_listed, "service-pe-missing");
     MUT(m_usim_unlisted, "service-not-listed");
     MUT(m_template, "unknown-template");
+    MUT(m_same_fid, "file-duplicate");
+    MUT(m_same_sfi, "file-duplicate");
+    MUT(m_overflow, "file-overflow");
     MUT(m_iccid_size, "pe-malformed");
 }
 
@@ -407,6 +438,7 @@ static void test_table(void **state)
     static const char *const tested[] = {
         "pe-truncated", "pe-unknown", "pe-malformed", "header-not-first", "end-not-last", "mf-missing",
         "pe-order", "duplicate-identification", "service-pe-missing", "service-not-listed", "unknown-template",
+        "file-duplicate", "file-overflow",
         "test-profile", "known-test-key", "trivial-key", "test-algorithm", "iccid-malformed", "iccid-luhn",
         "iccid-mismatch", "imsi-malformed", "imsi-test-network", "imsi-mcc", "rfm-no-integrity",
         "rfm-no-ciphering", "rfm-no-counter", "default-pin", "adm-disabled", "applet"};
