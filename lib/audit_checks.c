@@ -32,6 +32,8 @@ static const esim_audit_check CHECKS[] = {
      "ETSI TS 102 221 8.1 / 11.1.1.4.8 (file IDs, SFI unique in a DF); " TCA " Fcp", audit_file_duplicate},
     {"file-overflow", ESIM_AUDIT_ERROR, "the fill content of an EF goes past the file size its FCP declares",
      TCA " File (fillFileOffset / fillFileContent, efFileSize)", audit_file_overflow},
+    {"arr-unresolved", ESIM_AUDIT_ERROR, "a file's access rule reference points to an EF.ARR record that does not exist",
+     "ETSI TS 102 221 11.1.1.4.7.3 (referenced security attributes), 13.4 (EF.ARR)", audit_arr_unresolved},
     /* test profile and keys */
     {"test-profile", ESIM_AUDIT_ERROR, "the package is a GSMA TS.48 generic test profile (or a variant of one)",
      "GSMA TS.48 Generic eUICC Test Profile; SGP.22 ProfileClass test", audit_test_profile},

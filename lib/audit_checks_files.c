@@ -133,3 +133,74 @@ AUDIT_CHECK(audit_file_overflow)
     for (size_t i = 0; i < c->n; i++)
         for_each_file(c, k, i, fill_cb, NULL);
 }
+
+/* EF.ARR records of a DF group, when its FCP gives record length and file size (else 0). */
+static unsigned long arr_records(const audit_ctx *c, int group)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        const ProfileElement_t *pe = c->pes[i].pe;
+        if (!pe || df_group((int)pe->present) != group)
+            continue;
+        const File_t *f = NULL;
+        if (pe->present == ProfileElement_PR_mf)
+            f = &pe->choice.mf.ef_arr;
+        else if (pe->present == ProfileElement_PR_usim)
+            f = &pe->choice.usim.ef_arr;
+        else if (pe->present == ProfileElement_PR_isim)
+            f = &pe->choice.isim.ef_arr;
+        else if (pe->present == ProfileElement_PR_csim)
+            f = &pe->choice.csim.ef_arr;
+        const Fcp_t *fcp = file_fcp(f);
+        if (!fcp || !fcp->fileDescriptor || fcp->fileDescriptor->size < 4 || !fcp->efFileSize ||
+            fcp->efFileSize->size < 1 || fcp->efFileSize->size > 4)
+            return 0;
+        /* TS 102 221 11.1.1.4.3: descriptor, data coding, record length (2 bytes) */
+        unsigned long reclen = (unsigned long)fcp->fileDescriptor->buf[2] << 8 | fcp->fileDescriptor->buf[3], size = 0;
+        for (int b = 0; b < fcp->efFileSize->size; b++)
+            size = size << 8 | fcp->efFileSize->buf[b];
+        return reclen ? size / reclen : 0;
+    }
+    return 0;
+}
+
+typedef struct arr_state {
+    int group;
+    unsigned long own, mf; /* record counts of the group's EF.ARR and of the MF's (0 unknown) */
+} arr_state;
+
+/* securityAttributesReferenced (TS 102 221 11.1.1.4.7.3): one byte = record of the EF.ARR of
+ * this DF (or its parent for EFs), three bytes = EF.ARR file ID + record. */
+static void arr_cb(audit_ctx *c, const esim_audit_check *k, long pe, const char *name, const File_t *f, void *user)
+{
+    arr_state *s = user;
+    const Fcp_t *fcp = file_fcp(f);
+    const OCTET_STRING_t *sa = fcp ? fcp->securityAttributesReferenced : NULL;
+    if (!sa || (sa->size != 1 && sa->size != 3))
+        return;
+    unsigned rec = sa->buf[sa->size - 1];
+    unsigned long have = s->own;
+    const char *which = "this DF's EF.ARR";
+    if (sa->size == 3 && sa->buf[0] == 0x2F && sa->buf[1] == 0x06) {
+        have = s->mf;
+        which = "EF.ARR 2F06 (MF)";
+    } else if (sa->size == 3 && !(sa->buf[0] == 0x6F && sa->buf[1] == 0x06)) {
+        return; /* another ARR file: not resolved here */
+    }
+    if (have == 0 || (rec >= 1 && rec <= have))
+        return;
+    char path[96];
+    snprintf(path, sizeof path, "%s/%s", audit_pe_name(c->pes[pe].pe->present), name);
+    audit_emit(c, k, pe, path, "access rule record %u of %s does not exist (%lu records)", rec, which, have);
+}
+
+AUDIT_CHECK(audit_arr_unresolved)
+{
+    arr_state s = {.mf = arr_records(c, 1)};
+    for (int g = 1; g <= 4; g++) {
+        s.group = g;
+        s.own = arr_records(c, g);
+        for (size_t i = 0; i < c->n; i++)
+            if (c->pes[i].pe && df_group((int)c->pes[i].pe->present) == g)
+                for_each_file(c, k, i, arr_cb, &s);
+    }
+}

@@ -59,6 +59,7 @@ AUDIT_CHECK(audit_service_not_listed);
 AUDIT_CHECK(audit_unknown_template);
 AUDIT_CHECK(audit_file_duplicate);
 AUDIT_CHECK(audit_file_overflow);
+AUDIT_CHECK(audit_arr_unresolved);
 AUDIT_CHECK(audit_test_profile);
 AUDIT_CHECK(audit_known_test_key);
 AUDIT_CHECK(audit_trivial_key);

@@ -168,6 +168,21 @@ static void m_overflow(pkg *p)
     add_fcp(&u->ef_spn)->efFileSize = OCTET_STRING_new_fromBuf(&asn_DEF_OCTET_STRING, "\x02", 1);
 }
 
+static void m_arr(pkg *p)
+{
+    PE_MF_t *mf = &pkg_find(p, ProfileElement_PR_mf)->choice.mf;
+    Fcp_t *arr = add_fcp(&mf->ef_arr);
+    arr->fileDescriptor = OCTET_STRING_new_fromBuf(&asn_DEF_OCTET_STRING, "\x42\x21\x00\x10", 4);
+    arr->efFileSize = OCTET_STRING_new_fromBuf(&asn_DEF_OCTET_STRING, "\x30", 1); /* 3 records */
+    add_fcp(&mf->ef_dir)->securityAttributesReferenced = OCTET_STRING_new_fromBuf(&asn_DEF_OCTET_STRING, "\x2F\x06\x05", 3);
+}
+static void m_arr_ok(pkg *p) /* the same with record 3: resolvable, no finding */
+{
+    m_arr(p);
+    PE_MF_t *mf = &pkg_find(p, ProfileElement_PR_mf)->choice.mf;
+    mf->ef_dir.list.array[0]->choice.fileDescriptor.securityAttributesReferenced->buf[2] = 3;
+}
+
 static void test_structure(void **state)
 {
     (void)state;
@@ -182,6 +197,8 @@ static void test_structure(void **state)
     MUT(m_same_fid, "file-duplicate");
     MUT(m_same_sfi, "file-duplicate");
     MUT(m_overflow, "file-overflow");
+    MUT(m_arr, "arr-unresolved");
+    run_baseline_mut(m_arr_ok, (const char *const[]){NULL});
     MUT(m_iccid_size, "pe-malformed");
 }
 
@@ -438,7 +455,7 @@ static void test_table(void **state)
     static const char *const tested[] = {
         "pe-truncated", "pe-unknown", "pe-malformed", "header-not-first", "end-not-last", "mf-missing",
         "pe-order", "duplicate-identification", "service-pe-missing", "service-not-listed", "unknown-template",
-        "file-duplicate", "file-overflow",
+        "file-duplicate", "file-overflow", "arr-unresolved",
         "test-profile", "known-test-key", "trivial-key", "test-algorithm", "iccid-malformed", "iccid-luhn",
         "iccid-mismatch", "imsi-malformed", "imsi-test-network", "imsi-mcc", "rfm-no-integrity",
         "rfm-no-ciphering", "rfm-no-counter", "default-pin", "adm-disabled", "applet"};

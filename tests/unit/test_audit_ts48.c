@@ -50,7 +50,7 @@ static void test_ts48(void **state)
         assert_true(count_id(&r, "known-test-key", ESIM_AUDIT_ERROR) >= 8);
         /* the packages are well formed: no structural finding */
         static const char *const structural[] = {"pe-truncated", "pe-unknown", "pe-malformed", "header-not-first",
-                                                  "end-not-last", "mf-missing", "pe-order", "duplicate-identification", "file-duplicate", "file-overflow", "iccid-luhn",
+                                                  "end-not-last", "mf-missing", "pe-order", "duplicate-identification", "file-duplicate", "file-overflow", "arr-unresolved", "iccid-luhn",
                                                   "iccid-mismatch", "imsi-malformed"};
         for (size_t i = 0; i < sizeof structural / sizeof structural[0]; i++)
             assert_false(esim_audit_has(&r, structural[i]));
