@@ -43,6 +43,8 @@ static const esim_audit_check CHECKS[] = {
      "NIST SP 800-133 (keys from an approved random bit generator); " TCA " AlgoParameter, KeyObject", audit_trivial_key},
     {"test-algorithm", ESIM_AUDIT_ERROR, "the NAA authenticates with the 3GPP test algorithm (XOR), not Milenage/TUAK",
      TCA " AlgoParameter.algorithmID; 3GPP TS 34.108 8.1.2", audit_test_algorithm},
+    {"key-length", ESIM_AUDIT_ERROR, "a Milenage/TUAK K or OPc, or an AES security domain key, has a wrong length",
+     "3GPP TS 35.206 (Milenage), TS 35.231 (TUAK); GlobalPlatform Card Spec (AES keys)", audit_key_length},
     /* identity */
     {"iccid-malformed", ESIM_AUDIT_ERROR, "the ICCID is not 18-20 BCD digits starting with the telecom MII 89",
      "ITU-T E.118; ETSI TS 102 221 13.2 (EF.ICCID)", audit_iccid_malformed},

@@ -169,3 +169,44 @@ AUDIT_CHECK(audit_test_algorithm)
                            "algorithmID is usim-test-algorithm (3GPP XOR test algorithm): no real authentication");
     }
 }
+
+/* Key lengths: Milenage K and OPc are 128 bits (3GPP TS 35.206); TUAK K is 128 or 256 bits and
+ * TOPc 256 bits (3GPP TS 35.231); GlobalPlatform AES keys are 16, 24 or 32 bytes. */
+AUDIT_CHECK(audit_key_length)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        const ProfileElement_t *pe = c->pes[i].pe;
+        if (!pe)
+            continue;
+        if (pe->present == ProfileElement_PR_akaParameter &&
+            pe->choice.akaParameter.algoConfiguration.present == PE_AKAParameter__algoConfiguration_PR_algoParameter) {
+            const AlgoParameter_t *ap = &pe->choice.akaParameter.algoConfiguration.choice.algoParameter;
+            long algo = -1;
+            asn_INTEGER2long(&ap->algorithmID, &algo);
+            size_t kl = (size_t)ap->key.size, ol = (size_t)ap->opc.size;
+            bool tuak = algo == AlgoParameter__algorithmID_tuak;
+            bool kok = tuak ? (kl == 16 || kl == 32) : kl == 16;
+            bool ook = tuak ? ol == 32 : ol == 16;
+            if (algo == AlgoParameter__algorithmID_usim_test_algorithm)
+                kok = ook = true; /* the test algorithm takes any K length; its own finding covers it */
+            if (!kok)
+                audit_emit(c, k, (long)i, "akaParameter/algoParameter/key", "%s K is %zu bytes", tuak ? "TUAK" : "Milenage", kl);
+            if (!ook)
+                audit_emit(c, k, (long)i, "akaParameter/algoParameter/opc", "%s OPc is %zu bytes", tuak ? "TUAK TOPc" : "Milenage", ol);
+        } else if (pe->present == ProfileElement_PR_securityDomain && pe->choice.securityDomain.keyList) {
+            const PE_SecurityDomain_t *sd = &pe->choice.securityDomain;
+            for (int j = 0; j < sd->keyList->list.count; j++) {
+                const KeyObject_t *ko = sd->keyList->list.array[j];
+                for (int m = 0; m < ko->keyComponents.list.count; m++) {
+                    const OCTET_STRING_t *t = &ko->keyComponents.list.array[m]->keyType;
+                    size_t l = (size_t)ko->keyComponents.list.array[m]->keyData.size;
+                    if (t->size == 1 && t->buf[0] == 0x88 && l != 16 && l != 24 && l != 32) {
+                        char path[96];
+                        snprintf(path, sizeof path, "securityDomain/keyList[%d]/keyData", j);
+                        audit_emit(c, k, (long)i, path, "AES key is %zu bytes (16, 24 or 32 expected)", l);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -64,6 +64,7 @@ AUDIT_CHECK(audit_test_profile);
 AUDIT_CHECK(audit_known_test_key);
 AUDIT_CHECK(audit_trivial_key);
 AUDIT_CHECK(audit_test_algorithm);
+AUDIT_CHECK(audit_key_length);
 AUDIT_CHECK(audit_iccid_malformed);
 AUDIT_CHECK(audit_iccid_luhn);
 AUDIT_CHECK(audit_iccid_mismatch);

@@ -315,6 +315,16 @@ static void m_test_algo(pkg *p)
     s->milenage = NULL;
 }
 
+static void m_short_k(pkg *p)
+{
+    pkg_find(p, ProfileElement_PR_akaParameter)->choice.akaParameter.algoConfiguration.choice.algoParameter.key.size = 8;
+}
+static void m_short_sd(pkg *p)
+{
+    PE_SecurityDomain_t *sd = &pkg_find(p, ProfileElement_PR_securityDomain)->choice.securityDomain;
+    sd->keyList->list.array[0]->keyComponents.list.array[0]->keyData.size = 10;
+}
+
 static void test_keys(void **state)
 {
     (void)state;
@@ -327,6 +337,8 @@ static void test_keys(void **state)
     PARAMS(t_trivial_opc, "trivial-key");
     /* the test algorithm is itself test-profile evidence */
     MUT(m_test_algo, "test-algorithm", "test-profile");
+    MUT(m_short_k, "key-length");
+    MUT(m_short_sd, "key-length");
 }
 
 /* ---- identity ---- */
@@ -456,7 +468,7 @@ static void test_table(void **state)
         "pe-truncated", "pe-unknown", "pe-malformed", "header-not-first", "end-not-last", "mf-missing",
         "pe-order", "duplicate-identification", "service-pe-missing", "service-not-listed", "unknown-template",
         "file-duplicate", "file-overflow", "arr-unresolved",
-        "test-profile", "known-test-key", "trivial-key", "test-algorithm", "iccid-malformed", "iccid-luhn",
+        "test-profile", "known-test-key", "trivial-key", "test-algorithm", "key-length", "iccid-malformed", "iccid-luhn",
         "iccid-mismatch", "imsi-malformed", "imsi-test-network", "imsi-mcc", "rfm-no-integrity",
         "rfm-no-ciphering", "rfm-no-counter", "default-pin", "adm-disabled", "applet"};
     size_t n;
