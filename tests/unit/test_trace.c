@@ -24,6 +24,8 @@ typedef struct sink {
     unsigned err_findings, warn_findings;
     char findings[4096];
     unsigned es10_with_tree;
+    char es9p_functions[256];
+    char es9p_summary[512];
 } sink;
 
 static void on_event(const esim_trace_event *ev, void *user)
@@ -36,7 +38,14 @@ static void on_event(const esim_trace_event *ev, void *user)
         if (ev->command || ev->response)
             s->es10_with_tree++;
         break;
-    case ESIM_TRACE_EV_ES9P: s->es9p++; break;
+    case ESIM_TRACE_EV_ES9P: {
+        s->es9p++;
+        size_t l = strlen(s->es9p_functions);
+        snprintf(s->es9p_functions + l, sizeof s->es9p_functions - l, "%s%s", l ? " " : "",
+                 ev->function);
+        snprintf(s->es9p_summary, sizeof s->es9p_summary, "%s", ev->summary);
+        break;
+    }
     case ESIM_TRACE_EV_SESSION: s->sessions++; break;
     case ESIM_TRACE_EV_FINDING:
         if (ev->severity == ESIM_SEV_ERROR)
@@ -465,6 +474,44 @@ static void es9p_mismatch(void **state)
     der_free_all();
 }
 
+/* The ES9+ ASN.1 binding (SGP.22 section 6.6): RemoteProfileProvisioningRequest/Response in
+ * application/x-gsma-rsp-asn1 bodies; the function comes from the CHOICE member. */
+static void asn1_binding(void **state)
+{
+    (void)state;
+    cap c;
+    cap_start(&c);
+    const char *req = T("A2", T("BF39", T("81", FILL(1, 16), NULL),
+                                T("83", UTF8("smdp.example.com"), NULL),
+                                T("BF20", T("82", "020200", NULL),
+                                  T("A9", T("04", FILL(0xC1, 20), NULL), NULL),
+                                  T("AA", T("04", FILL(0xC1, 20), NULL), NULL), NULL), NULL), NULL);
+    const char *rsp = T("A2", T("BF39", T("81", "01", NULL), NULL), NULL);
+    size_t qn, rn;
+    uint8_t *q = bytes_of(req, &qn), *r = bytes_of(rsp, &rn);
+    GString *m = g_string_new(NULL);
+    g_string_printf(m, "POST /gsma/rsp2/asn1 HTTP/1.1\r\nContent-Type: application/x-gsma-rsp-asn1"
+                       "\r\nContent-Length: %zu\r\n\r\n", qn);
+    g_string_append_len(m, (const char *)q, (gssize)qn);
+    cap_tcp(&c, 0, m->str, m->len);
+    g_string_printf(m, "HTTP/1.1 200 OK\r\nContent-Type: application/x-gsma-rsp-asn1\r\n"
+                       "Content-Length: %zu\r\n\r\n", rn);
+    g_string_append_len(m, (const char *)r, (gssize)rn);
+    cap_tcp(&c, 1, m->str, m->len);
+    g_string_free(m, TRUE);
+    g_free(q), g_free(r);
+    dump(&c, "asn1_binding");
+    sink s = {0};
+    esim_trace *t = run_cap(&c, &s, NULL);
+    assert_int_equal(s.es9p, 2);
+    assert_string_equal(s.es9p_functions,
+                        "initiateAuthenticationRequest initiateAuthenticationResponse");
+    assert_non_null(strstr(s.es9p_summary, "initiateAuthenticationError 1"));
+    esim_trace_free(t);
+    free(c.f.p);
+    der_free_all();
+}
+
 /* Every prefix of a full download capture: never a crash, the session never "installed" before
  * the result is in. */
 static void truncated(void **state)
@@ -501,7 +548,7 @@ int main(void)
         cmocka_unit_test(failed_smdp), cmocka_unit_test(failed_store_data_sw),
         cmocka_unit_test(cancelled),   cmocka_unit_test(incomplete),
         cmocka_unit_test(violations),  cmocka_unit_test(es9p_mismatch),
-        cmocka_unit_test(truncated),
+        cmocka_unit_test(asn1_binding), cmocka_unit_test(truncated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
