@@ -105,9 +105,13 @@ static void copy_once(char *dst, size_t cap, const char *s)
 static void rsp_error(scan_ctx *c, const char *what, const char *type, long value, const char *name)
 {
     const char *why = type ? esim_es10_error_explain(type, value) : NULL;
+    char text[300];
+    snprintf(text, sizeof text, "%s: %s (%ld)%s%s", what, name ? name : "unknown", value,
+             why ? ": " : "", why ? why : "");
+    if (!c->sum->error)
+        g_strlcpy(c->sum->err_text, text, sizeof c->sum->err_text);
     c->sum->error = true;
-    expert_add_info_format(c->pinfo, c->pi, &ei_esim_rsp_error, "%s: %s (%ld)%s%s", what,
-                           name ? name : "unknown", value, why ? ": " : "", why ? why : "");
+    expert_add_info_format(c->pinfo, c->pi, &ei_esim_rsp_error, "%s", text);
 }
 
 static void scan(scan_ctx *c, json_object *o, int depth);

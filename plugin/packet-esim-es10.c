@@ -78,6 +78,7 @@ typedef struct card_state {
     size_t cmd_len;
     uint32_t cmd_num;
     int cmd_kind;
+    char last_tid[33];                     /* last transactionId seen on this card */
 } card_state;
 
 typedef enum { K_OTHER = 0, K_BLOCK, K_GETRSP } frame_kind;
@@ -94,6 +95,7 @@ typedef struct frame_info {
     uint16_t tag;       /* ES10 tag of the command */
     uint32_t cmd_frame; /* frame completing the command (for responses) */
     uint32_t rsp_frame; /* GETRSP command: filled for display */
+    const char *tid;    /* transactionId of the card's session at this frame (for the tap) */
 } frame_info;
 
 static uint32_t card_counter;
@@ -177,6 +179,8 @@ static void classify_cmd(packet_info *pinfo, card_state *cs, frame_info *fi, con
     fi->tag = cs->tag[ch];
     fi->cmd_frame = cs->cmd_frame[ch];
     cs->cmd_kind = fi->kind;
+    if (cs->last_tid[0])
+        fi->tid = wmem_strdup(wmem_file_scope(), cs->last_tid);
 }
 
 /* First pass, response part (data without SW, and SW) of the remembered command. */
@@ -186,6 +190,8 @@ static void classify_rsp(packet_info *pinfo, card_state *cs, frame_info *fi, con
     if (!cs->have_cmd || cs->cmd_len < 5)
         return;
     cs->have_cmd = false;
+    if (cs->last_tid[0] && !fi->tid)
+        fi->tid = wmem_strdup(wmem_file_scope(), cs->last_tid);
     const uint8_t *cmd = cs->cmd;
     int ch = esim_apdu_channel(cmd[0]);
     uint8_t ins = cmd[1], p1 = cmd[2], p2 = cmd[3];
@@ -329,8 +335,20 @@ static void add_summary_info(GString *info, const esim_asn1_summary *s)
         g_string_append_printf(info, " result=%s", s->result);
 }
 
+/* Tap record of a decoded ES10 message; messages without a transactionId of their own belong to
+ * the card's current session, except those that start a new one. */
+static void tap_es10(packet_info *pinfo, card_state *cs, const frame_info *fi, const char *iface,
+                     const char *fn, bool response, esim_asn1_summary *sum)
+{
+    if (sum->tid[0] && !PINFO_FD_VISITED(pinfo))
+        g_strlcpy(cs->last_tid, sum->tid, sizeof cs->last_tid);
+    if (!sum->tid[0] && fi->tid && strncmp(fn, "GetEuicc", 8) && response)
+        g_strlcpy(sum->tid, fi->tid, sizeof sum->tid);
+    esim_tap_message(pinfo, iface, fn, response, sum, NULL, NULL);
+}
+
 static void dissect_es10_command(tvbuff_t *ctvb, packet_info *pinfo, proto_tree *tree,
-                                 GString *info, uint16_t tag)
+                                 GString *info, uint16_t tag, card_state *cs, const frame_info *fi)
 {
     const char *iface;
     const char *fn = es10_name(tag, &iface);
@@ -347,10 +365,12 @@ static void dissect_es10_command(tvbuff_t *ctvb, packet_info *pinfo, proto_tree 
                           e ? e->request_type : NULL, &sum);
     }
     add_summary_info(info, &sum);
+    tap_es10(pinfo, cs, fi, iface, fn, false, &sum);
 }
 
 static void dissect_es10_response(tvbuff_t *rtvb, packet_info *pinfo, proto_tree *tree,
-                                  GString *info, uint16_t tag)
+                                  GString *info, uint16_t tag, card_state *cs,
+                                  const frame_info *fi)
 {
     const char *iface;
     const char *fn = es10_name(tag, &iface);
@@ -366,6 +386,7 @@ static void dissect_es10_response(tvbuff_t *rtvb, packet_info *pinfo, proto_tree
                     esim_es10_tag(tvb_get_ptr(rtvb, 0, 2), 2) == tag;
     esim_dissect_asn1(rtvb, 0, n, pinfo, tree, same_tag ? e->response_type : NULL, &sum);
     add_summary_info(info, &sum);
+    tap_es10(pinfo, cs, fi, iface, fn, true, &sum);
 }
 
 static card_state *conv_state(conversation_t *conv)
@@ -422,7 +443,7 @@ static bool dissect_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
         tvbuff_t *ctvb = process_reassembled_data(dtvb, 0, pinfo, "Reassembled ES10 command", fh,
                                                   &es10_frag_items, NULL, et);
         if (ctvb) {
-            dissect_es10_command(ctvb, pinfo, et, info, fi->tag);
+            dissect_es10_command(ctvb, pinfo, et, info, fi->tag, cs, fi);
             guint32 rf = GPOINTER_TO_UINT(wmem_map_lookup(cs->rsp_of, GUINT_TO_POINTER(pinfo->num)));
             if (rf)
                 proto_item_set_generated(proto_tree_add_uint(et, hf_es10_response_in, tvb, 0, 0, rf));
@@ -455,6 +476,15 @@ static bool dissect_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
                 g_string_append(info, ", ");
             g_string_append_printf(info, "%s rejected: SW %04X %s", es10_name(fi->tag, &iface),
                                    sw, swtext);
+            esim_asn1_summary fs;
+            memset(&fs, 0, sizeof fs);
+            if (fi->tid)
+                g_strlcpy(fs.tid, fi->tid, sizeof fs.tid);
+            char code[16], text[200];
+            snprintf(code, sizeof code, "SW %04X", sw);
+            snprintf(text, sizeof text, "the eUICC rejected a STORE DATA block of %s: %s",
+                     es10_name(fi->tag, &iface), swtext);
+            esim_tap_message(pinfo, iface, es10_name(fi->tag, &iface), true, &fs, code, text);
         }
         if (fi->rkind == K_BLOCK) {
             if (fi->rsp_here && !fi->rsp_more)
@@ -485,7 +515,7 @@ static bool dissect_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
             g_string_truncate(info, 0);
         if (info->len)
             g_string_append(info, "; ");
-        dissect_es10_response(rtvb, pinfo, et, info, fi->tag);
+        dissect_es10_response(rtvb, pinfo, et, info, fi->tag, cs, fi);
         if (fi->cmd_frame && fi->cmd_frame != pinfo->num)
             proto_item_set_generated(
                 proto_tree_add_uint(et, hf_es10_request_in, tvb, 0, 0, fi->cmd_frame));

@@ -30,7 +30,10 @@ static int proto_http = -1;
 
 typedef struct es9p_frame {
     const char *uri;   /* request URI of the exchange (file scope), NULL: not ES9+/ES11 */
+    const char *tid;   /* transactionId of the request of this exchange (responses) */
 } es9p_frame;
+
+static wmem_map_t *request_tid;  /* HTTP conversation -> transactionId of its last request */
 
 static const char *exchange_uri(packet_info *pinfo)
 {
@@ -54,7 +57,28 @@ typedef struct walk {
     proto_tree *tree;
     proto_item *top;
     unsigned fields;
+    esim_asn1_summary agg;  /* what the message says, for the tap */
 } walk;
+
+static void merge(esim_asn1_summary *a, const esim_asn1_summary *b)
+{
+    if (!a->tid[0])
+        g_strlcpy(a->tid, b->tid, sizeof a->tid);
+    if (!a->eid[0])
+        g_strlcpy(a->eid, b->eid, sizeof a->eid);
+    if (!a->iccid[0])
+        g_strlcpy(a->iccid, b->iccid, sizeof a->iccid);
+    if (!a->matching_id[0])
+        g_strlcpy(a->matching_id, b->matching_id, sizeof a->matching_id);
+    if (!strcmp(b->type, "ProfileInstallationResult") || (!a->result[0] && b->result[0])) {
+        g_strlcpy(a->type, b->type, sizeof a->type);
+        g_strlcpy(a->result, b->result, sizeof a->result);
+    }
+    if (b->error && !a->error) {
+        a->error = true;
+        g_strlcpy(a->err_text, b->err_text, sizeof a->err_text);
+    }
+}
 
 static void walk_json(walk *w, const char *key, json_object *o, int depth);
 
@@ -84,6 +108,7 @@ static void base64_field(walk *w, const char *key, const char *s)
     else if (!esim_try_asn1(child, 0, (int)n, w->pinfo, st, &sum))
         proto_tree_add_bytes_format(st, hf_es9p_raw, child, 0, (int)n, NULL,
                                     "%s: %zu bytes (not an SGP.22 ASN.1 object)", key, (size_t)n);
+    merge(&w->agg, &sum);
 }
 
 static void walk_json(walk *w, const char *key, json_object *o, int depth)
@@ -98,6 +123,10 @@ static void walk_json(walk *w, const char *key, json_object *o, int depth)
             walk_json(w, key, json_object_array_get_idx(o, i), depth + 1);
     } else if (json_object_is_type(o, json_type_string)) {
         const char *s = json_object_get_string(o);
+        if (!strcmp(key, "transactionId") && !w->agg.tid[0] && strlen(s) < sizeof w->agg.tid)
+            g_strlcpy(w->agg.tid, s, sizeof w->agg.tid);
+        if (!strcmp(key, "matchingId") && !w->agg.matching_id[0])
+            g_strlcpy(w->agg.matching_id, s, sizeof w->agg.matching_id);
         if (!strcmp(key, "transactionId"))
             proto_item_set_generated(proto_tree_add_string(w->tree, hf_esim_transaction_id, w->tvb,
                                                            0, -1, s));
@@ -174,12 +203,11 @@ static int dissect_es9p_json(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
         expert_add_info_format(pinfo, ti, &ei_es9p_json, "Body is not JSON: %s", err.msg);
         return len;
     }
+    char fail_code[64] = "", fail_text[256] = "";
     const char *status = str_at(body, "header", "functionExecutionStatus", "status");
     if (status) {
         proto_tree_add_string(et, hf_es9p_status, tvb, 0, -1, status);
         col_append_fstr(pinfo->cinfo, COL_INFO, " %s", status);
-        const char *subj = str_at(body, "header", "functionExecutionStatus", "statusCodeData");
-        (void)subj;
         json_object *scd = get_path(body, "header", "functionExecutionStatus", "statusCodeData");
         const char *s = scd ? str_at(scd, "subjectCode", NULL, NULL) : NULL;
         const char *r = scd ? str_at(scd, "reasonCode", NULL, NULL) : NULL;
@@ -190,6 +218,8 @@ static int dissect_es9p_json(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
         if (s && r) {
             char buf[256];
             esim_es9p_explain(s, r, buf, sizeof buf);
+            snprintf(fail_code, sizeof fail_code, "%s/%s", s, r);
+            snprintf(fail_text, sizeof fail_text, "%s", buf);
             col_append_fstr(pinfo->cinfo, COL_INFO, " %s/%s", s, r);
             expert_add_info_format(pinfo, ti, &ei_es9p_failed, "%s %s failed: subjectCode %s "
                                    "reasonCode %s: %s", iface, fn, s, r, buf);
@@ -197,6 +227,21 @@ static int dissect_es9p_json(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     }
     walk w = {.tvb = tvb, .pinfo = pinfo, .tree = et, .top = ti};
     walk_json(&w, "", body, 0);
+    for (char *p = w.agg.tid; *p; p++)
+        *p = g_ascii_toupper(*p);
+    /* a response without transactionId (e.g. a Failed status) belongs to its request's session */
+    es9p_frame *f = (es9p_frame *)p_get_proto_data(wmem_file_scope(), pinfo, proto_esim, 1);
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    if (f && conv && !PINFO_FD_VISITED(pinfo)) {
+        if (!response && w.agg.tid[0])
+            wmem_map_insert(request_tid, conv, wmem_strdup(wmem_file_scope(), w.agg.tid));
+        else if (response)
+            f->tid = (const char *)wmem_map_lookup(request_tid, conv);
+    }
+    if (!w.agg.tid[0] && f && f->tid)
+        g_strlcpy(w.agg.tid, f->tid, sizeof w.agg.tid);
+    esim_tap_message(pinfo, iface, fn, response, &w.agg, fail_code[0] ? fail_code : NULL,
+                     fail_text[0] ? fail_text : NULL);
     json_object_put(body);
     return len;
 }
@@ -244,6 +289,8 @@ void esim_register_es9p(void)
     proto_register_field_array(proto_esim, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert_register_field_array(expert_register_protocol(proto_esim), ei, array_length(ei));
+    request_tid = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash,
+                                         g_direct_equal);
 }
 
 void esim_handoff_es9p(void)

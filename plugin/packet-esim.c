@@ -73,6 +73,7 @@ void proto_register_esim(void)
 
     esim_register_es10();
     esim_register_bpp();
+    esim_register_tap();
     esim_register_es9p();
 }
 

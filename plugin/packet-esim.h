@@ -29,7 +29,21 @@ typedef struct esim_asn1_summary {
     char tid[33], eid[33], iccid[21], matching_id[130];
     char result[96];         /* ES10 result: "successResult", "ok", "errorResult", ... */
     bool error;              /* the message reports an RSP error (expert info added) */
+    char err_text[200];      /* the first one, as the expert info says it */
 } esim_asn1_summary;
+
+/* The "esim" tap: one record per decoded ES10 / ES9+ / ES11 message (packet-esim-tap.c). */
+typedef struct esim_tap_rec {
+    char iface[8];           /* "ES10b", "ES9+", "ES11" */
+    char function[48];
+    bool response;
+    esim_asn1_summary sum;
+    char fail_code[64];      /* "8.2.6/3.8", "SW 6A80" */
+    char fail_text[256];
+} esim_tap_rec;
+void esim_register_tap(void);
+void esim_tap_message(packet_info *pinfo, const char *iface, const char *function, bool response,
+                      const esim_asn1_summary *sum, const char *fail_code, const char *fail_text);
 
 /* Decodes tvb[offset, offset+len) as the ASN.1 type `type` (NULL: detect from the tag), adds a
  * subtree with every field, the esim.* key fields and expert info for RSP error codes or a
