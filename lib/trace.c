@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include "AuthenticateServerRequest.h"
 #include "AuthenticateServerResponse.h"
+#include "PrepareDownloadRequest.h"
+#include "PrepareDownloadResponse.h"
 #include "esim/apdu_names.h"
 #include "esim/asn1_decode.h"
 #include "esim/asn1_tree.h"
@@ -314,8 +316,8 @@ static json_object *tree_of(esim_trace *t, asn_TYPE_descriptor_t *td, void *valu
     return o;
 }
 
-/* ---- fast path: the session fields of AuthenticateServer (whose certificates make a full
- * tree costly) straight from the asn1c structures ---- */
+/* ---- fast path: the session fields of AuthenticateServer and PrepareDownload (whose
+ * certificates make a full tree costly) straight from the asn1c structures ---- */
 
 static void os_tid(fields *f, const OCTET_STRING_t *os)
 {
@@ -357,8 +359,48 @@ static void eid_in_der(fields *f, const uint8_t *d, size_t n)
 
 /* Fills f from an AuthenticateServerRequest/Response without building a tree. Returns false
  * when the type is not one of them or does not decode (the caller then decodes normally). */
+static void error_code(fields *f, const char *member, const char *type, const INTEGER_t *v)
+{
+    long code = 0;
+    if (f->err_member[0] || asn_INTEGER2long(v, &code) != 0)
+        return;
+    const char *name = esim_enum_lookup(type, code);
+    snprintf(f->err_member, sizeof f->err_member, "%s", member);
+    snprintf(f->err_type, sizeof f->err_type, "%s", type);
+    snprintf(f->err_name, sizeof f->err_name, "%s", name ? name : "");
+    f->err_value = code;
+}
+
+/* PrepareDownload (its request carries CERT.DPpb): transactionId and the eUICC's error. */
+static bool fast_prepare(asn_TYPE_descriptor_t *td, const uint8_t *d, size_t n, fields *f)
+{
+    asn_codec_ctx_t ctx = {64 * 1024};
+    void *value = NULL;
+    asn_dec_rval_t rv = ber_decode(&ctx, td, &value, d, n);
+    bool ok = rv.code == RC_OK;
+    if (ok && td == &asn_DEF_PrepareDownloadRequest) {
+        os_tid(f, &((const PrepareDownloadRequest_t *)value)->smdpSigned2.transactionId);
+    } else if (ok) {
+        const PrepareDownloadResponse_t *r = value;
+        if (r->present == PrepareDownloadResponse_PR_downloadResponseOk) {
+            os_tid(f, &r->choice.downloadResponseOk.euiccSigned2.transactionId);
+        } else if (r->present == PrepareDownloadResponse_PR_downloadResponseError) {
+            os_tid(f, &r->choice.downloadResponseError.transactionId);
+            error_code(f, "downloadResponseError", "DownloadErrorCode",
+                       &r->choice.downloadResponseError.downloadErrorCode);
+        } else {
+            ok = false;
+        }
+    }
+    if (value)
+        td->free_struct(td, value, 0);
+    return ok;
+}
+
 static bool fast_fields(asn_TYPE_descriptor_t *td, const uint8_t *d, size_t n, fields *f)
 {
+    if (td == &asn_DEF_PrepareDownloadRequest || td == &asn_DEF_PrepareDownloadResponse)
+        return fast_prepare(td, d, n, f);
     bool req = td == &asn_DEF_AuthenticateServerRequest;
     if (!req && td != &asn_DEF_AuthenticateServerResponse)
         return false;
@@ -381,15 +423,9 @@ static bool fast_fields(asn_TYPE_descriptor_t *td, const uint8_t *d, size_t n, f
             eid_in_der(f, d, n);
         } else if (r->present == AuthenticateServerResponse_PR_authenticateResponseError) {
             const AuthenticateResponseError_t *e = &r->choice.authenticateResponseError;
-            long code = 0;
             os_tid(f, &e->transactionId);
-            if (!f->err_member[0] && asn_INTEGER2long(&e->authenticateErrorCode, &code) == 0) {
-                const char *name = esim_enum_lookup("AuthenticateErrorCode", code);
-                snprintf(f->err_member, sizeof f->err_member, "authenticateResponseError");
-                snprintf(f->err_type, sizeof f->err_type, "AuthenticateErrorCode");
-                snprintf(f->err_name, sizeof f->err_name, "%s", name ? name : "");
-                f->err_value = code;
-            }
+            error_code(f, "authenticateResponseError", "AuthenticateErrorCode",
+                       &e->authenticateErrorCode);
         } else {
             ok = false;
         }
