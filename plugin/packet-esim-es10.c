@@ -37,6 +37,7 @@ static int hf_es10_sw = -1;
 static int hf_es10_direction = -1;
 static int hf_es10_request_in = -1;
 static int hf_es10_response_in = -1;
+static int hf_es10_time = -1;
 static int hf_bpp_segment = -1;
 static int hf_bpp_part = -1;
 static int hf_frags = -1, hf_frag = -1, hf_frag_overlap = -1, hf_frag_overlap_conflict = -1,
@@ -46,6 +47,7 @@ static int hf_frags = -1, hf_frag = -1, hf_frag_overlap = -1, hf_frag_overlap_co
 static gint ett_es10 = -1, ett_frag = -1, ett_frags = -1, ett_bpp = -1;
 static expert_field ei_sw_error = EI_INIT;
 static expert_field ei_incomplete = EI_INIT;
+static expert_field ei_unpaired = EI_INIT;
 
 static dissector_handle_t gsm_sim_handle, usbccid_handle;
 static void *ccid_data;
@@ -63,6 +65,8 @@ static const value_string bpp_segment_vals[] = {
     {0, NULL}};
 
 /* Per card (first pass only): a GSMTAP conversation or a USB reader. */
+typedef struct frame_info frame_info;
+
 typedef struct card_state {
     uint32_t index;                        /* distinguishes cards in reassembly ids */
     bool isd_r[ESIM_APDU_CHANNELS];
@@ -78,13 +82,15 @@ typedef struct card_state {
     size_t cmd_len;
     uint32_t cmd_num;
     int cmd_kind;
+    struct frame_info *cmd_fi;             /* frame_info of that command's frame */
+    nstime_t cmd_ts[ESIM_APDU_CHANNELS];   /* time of the last block of the ES10 command */
     char last_tid[33];                     /* last transactionId seen on this card */
 } card_state;
 
 typedef enum { K_OTHER = 0, K_BLOCK, K_GETRSP } frame_kind;
 
 /* What the first pass decided for the command and/or response part of a frame. */
-typedef struct frame_info {
+struct frame_info {
     frame_kind kind;    /* of the command part */
     frame_kind rkind;   /* of the response part (K_OTHER: none / not ES10) */
     uint8_t channel;
@@ -96,7 +102,9 @@ typedef struct frame_info {
     uint32_t cmd_frame; /* frame completing the command (for responses) */
     uint32_t rsp_frame; /* GETRSP command: filled for display */
     const char *tid;    /* transactionId of the card's session at this frame (for the tap) */
-} frame_info;
+    bool rejected;      /* BLOCK: the eUICC answered with an error SW */
+    nstime_t cmd_ts;    /* responses: time of the command's last block */
+};
 
 static uint32_t card_counter;
 
@@ -155,6 +163,7 @@ static void classify_cmd(packet_info *pinfo, card_state *cs, frame_info *fi, con
     memcpy(cs->cmd, cmd, cs->cmd_len);
     cs->cmd_num = pinfo->num;
     cs->cmd_kind = K_OTHER;
+    cs->cmd_fi = fi;
     if (ch < 0)
         return;
     fi->channel = (uint8_t)ch;
@@ -168,8 +177,10 @@ static void classify_cmd(packet_info *pinfo, card_state *cs, frame_info *fi, con
         }
         fi->kind = K_BLOCK;
         fi->more = !(p1 & 0x80);
-        if (!fi->more)
+        if (!fi->more) {
             cs->in_chain[ch] = false;
+            cs->cmd_ts[ch] = pinfo->abs_ts;
+        }
     } else if (ins == INS_GET_RESPONSE && cs->rsp_pending[ch]) {
         fi->kind = K_GETRSP;
     } else if (ins != INS_STORE_DATA) {
@@ -204,8 +215,11 @@ static void classify_rsp(packet_info *pinfo, card_state *cs, frame_info *fi, con
     fi->tag = cs->tag[ch];
     if (cs->cmd_kind == K_BLOCK) {
         fi->rkind = K_BLOCK;
+        fi->cmd_ts = cs->cmd_ts[ch];
         if (!ok) {
             cs->in_chain[ch] = false;
+            if (cs->cmd_fi)
+                cs->cmd_fi->rejected = true;
             return;
         }
         if (p1 & 0x80) {  /* last block: the ES10 response starts here */
@@ -219,6 +233,7 @@ static void classify_rsp(packet_info *pinfo, card_state *cs, frame_info *fi, con
     } else if (cs->cmd_kind == K_GETRSP) {
         fi->rkind = K_GETRSP;
         fi->cmd_frame = cs->cmd_frame[ch];
+        fi->cmd_ts = cs->cmd_ts[ch];
         fi->rsp_here = true;
         fi->rsp_more = sw1 == 0x61;
         if (!fi->rsp_more) {
@@ -447,6 +462,10 @@ static bool dissect_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
             guint32 rf = GPOINTER_TO_UINT(wmem_map_lookup(cs->rsp_of, GUINT_TO_POINTER(pinfo->num)));
             if (rf)
                 proto_item_set_generated(proto_tree_add_uint(et, hf_es10_response_in, tvb, 0, 0, rf));
+            else if (PINFO_FD_VISITED(pinfo) && !fi->rejected)
+                expert_add_info_format(pinfo, ti, &ei_unpaired,
+                                       "ES10 %s without a complete response in the capture",
+                                       es10_name(fi->tag, &iface));
         } else {
             g_string_append_printf(info, "STORE DATA block %u of %s%s", block,
                                    es10_name(fi->tag, &iface), fi->more ? " (more follow)" : "");
@@ -519,6 +538,11 @@ static bool dissect_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
         if (fi->cmd_frame && fi->cmd_frame != pinfo->num)
             proto_item_set_generated(
                 proto_tree_add_uint(et, hf_es10_request_in, tvb, 0, 0, fi->cmd_frame));
+        if (fi->cmd_frame) {
+            nstime_t delta;
+            nstime_delta(&delta, &pinfo->abs_ts, &fi->cmd_ts);
+            proto_item_set_generated(proto_tree_add_time(et, hf_es10_time, tvb, 0, 0, &delta));
+        }
     }
     col_add_str(pinfo->cinfo, COL_INFO, info->str);
     proto_item_append_text(ti, ": %s", info->str);
@@ -653,6 +677,9 @@ void esim_register_es10(void)
         {&hf_es10_response_in, {"Response in", "esim.es10.response_in", FT_FRAMENUM, BASE_NONE,
                                 FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0,
                                 "Frame completing the response", HFILL}},
+        {&hf_es10_time, {"Time since command", "esim.es10.time", FT_RELATIVE_TIME, BASE_NONE,
+                         NULL, 0x0, "From the last STORE DATA block to the end of the response",
+                         HFILL}},
         {&hf_bpp_segment, {"BPP segment", "esim.bpp.segment", FT_UINT8, BASE_HEX,
                            VALS(bpp_segment_vals), 0x0, "Bound Profile Package segment tag",
                            HFILL}},
@@ -685,6 +712,8 @@ void esim_register_es10(void)
     static ei_register_info ei[] = {
         {&ei_sw_error, {"esim.es10.sw_error", PI_RESPONSE_CODE, PI_WARN,
                         "The eUICC rejected an ES10 APDU", EXPFILL}},
+        {&ei_unpaired, {"esim.es10.unpaired", PI_SEQUENCE, PI_WARN,
+                        "ES10 command without response", EXPFILL}},
         {&ei_incomplete, {"esim.es10.incomplete", PI_SEQUENCE, PI_WARN,
                           "ES10 command not reassembled", EXPFILL}},
     };

@@ -51,6 +51,18 @@ check "Info column names the function ($info)" sh -c "echo '$info' | grep -q 'ES
 # Without the plugin the same frames are plain GSM SIM with an unknown instruction.
 check "without the plugin: no esim protocol" test "$(tsn -r "$S/happy_simtrace_gsmtap.pcap" -T fields -e frame.protocols | grep -c esim)" -eq 0
 
+# response time on every paired response
+check "responses carry the time since their command" \
+    test "$(count happy_usbmon_t0.pcap 'esim.es10.request_in && esim.es10.time > 0')" -ge 5
+# A command whose response never completes: cut the GSMTAP capture inside the GET RESPONSE
+# chain of the first AuthenticateServer (found by its fields, not by a fixed frame number).
+last=$(fields happy_simtrace_gsmtap.pcap 'esim.es10.command == "AuthenticateServer" && esim.es10.direction == "response"' frame.number | head -1)
+editcap -r "$S/happy_simtrace_gsmtap.pcap" "$T/cut.pcap" "1-$((last - 1))" >/dev/null && chmod a+r "$T/cut.pcap"
+cp "$T/cut.pcap" "$S/cut.pcap"
+check "command without its response is flagged (capture cut at frame $((last - 1)))" \
+    test -n "$(fields cut.pcap 'esim.es10.unpaired && esim.es10.command == "AuthenticateServer"' frame.number)"
+check "no unpaired command in the complete capture" test "$(count happy_simtrace_gsmtap.pcap esim.es10.unpaired)" -eq 0
+
 # Failures
 c=fail_store_data_6a80.pcapng
 check "$c: 6A80 on a STORE DATA block is an expert warning" \
