@@ -19,6 +19,7 @@
 #include "esim/es10_names.h"
 #include "esim/hex.h"
 #include "esim/tlv.h"
+#include <epan/dissectors/packet-usb.h>
 #include "packet-esim.h"
 
 #define INS_MANAGE_CHANNEL 0x70
@@ -648,6 +649,31 @@ static bool dissect_ccid(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     return done;
 }
 
+/* Decode As on usbccid.subdissector: the CCID payload only (abData), direction and device from
+ * the USB conversation data the CCID dissector passes on. Other payloads go to "data". */
+static int dissect_ccid_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    usb_conv_info_t *u = (usb_conv_info_t *)data;
+    int len = (int)tvb_captured_length(tvb);
+    bool done = false;
+    if (u && len >= 2 && len == (int)tvb_reported_length(tvb)) {
+        char key[32];
+        snprintf(key, sizeof key, "%u.%u", u->bus_id, u->device_address);
+        card_state *cs = (card_state *)wmem_map_lookup(readers, key);
+        if (!cs) {
+            cs = card_new();
+            wmem_map_insert(readers, wmem_strdup(wmem_file_scope(), key), cs);
+        }
+        if (u->direction == P2P_DIR_SENT)
+            done = len >= 5 && dissect_parts(tvb, pinfo, tree, cs, 0, len, 0, 0, -1, NULL);
+        else
+            done = dissect_parts(tvb, pinfo, tree, cs, 0, 0, 0, len - 2, len - 2, NULL);
+    }
+    if (!done)
+        call_data_dissector(tvb, pinfo, tree);
+    return len;
+}
+
 static gboolean heur_usb_bulk(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     /* the CCID dissector needs the USB conversation data it was given */
@@ -732,6 +758,8 @@ void esim_handoff_es10(void)
     dissector_handle_t h = create_dissector_handle(dissect_gsmtap_sim, proto_esim);
     dissector_add_uint("gsmtap.type", GSMTAP_TYPE_SIM, h);
     usbccid_handle = find_dissector_add_dependency("usbccid", proto_esim);
+    dissector_add_for_decode_as("usbccid.subdissector",
+                                create_dissector_handle(dissect_ccid_payload, proto_esim));
     heur_dissector_add("usb.bulk", heur_usb_bulk, "eSIM ES10 over USB CCID (T=0)", "esim_ccid",
                        proto_esim, HEURISTIC_ENABLE);
 }

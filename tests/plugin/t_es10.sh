@@ -51,6 +51,15 @@ check "Info column names the function ($info)" sh -c "echo '$info' | grep -q 'ES
 # Without the plugin the same frames are plain GSM SIM with an unknown instruction.
 check "without the plugin: no esim protocol" test "$(tsn -r "$S/happy_simtrace_gsmtap.pcap" -T fields -e frame.protocols | grep -c esim)" -eq 0
 
+# USB CCID without the heuristic: nothing, then Decode As on usbccid.subdissector gives the same
+# ES10 functions as the heuristic
+c=happy_usbmon_t0.pcap
+check "$c: heuristic off: no ES10" \
+    test "$(ts -r "$S/$c" --disable-heuristic esim_ccid -Y esim.es10.command | wc -l)" -eq 0
+da=$(ts -2 -r "$S/$c" --disable-heuristic esim_ccid -d usbccid.subdissector,esim -Y esim.es10.command -T fields -e esim.es10.command | sort | uniq -c)
+he=$(ts -2 -r "$S/$c" -Y esim.es10.command -T fields -e esim.es10.command | sort | uniq -c)
+check "$c: Decode As usbccid.subdissector,esim decodes what the heuristic does" test -n "$da" -a "$da" = "$he"
+
 # response time on every paired response
 check "responses carry the time since their command" \
     test "$(count happy_usbmon_t0.pcap 'esim.es10.request_in && esim.es10.time > 0')" -ge 5
