@@ -48,6 +48,7 @@ static void emit_v(audit_ctx *c, const esim_audit_check *k, esim_audit_severity 
     f->id = k->id;
     f->severity = f->default_severity = sev;
     f->pe = pe;
+    f->seq = r->n - 1;
     snprintf(f->path, sizeof f->path, "%s", path ? path : "");
     vsnprintf(f->message, sizeof f->message, fmt, ap);
     f->reference = k->reference;
@@ -168,7 +169,7 @@ static int tag_number(const esim_tlv *t)
 
 static void walk(audit_ctx *c, const uint8_t *der, size_t len)
 {
-    size_t off = 0;
+    size_t off = 0, cap = 0;
     while (off < len && !c->oom) {
         esim_tlv t;
         esim_error e;
@@ -178,8 +179,9 @@ static void walk(audit_ctx *c, const uint8_t *der, size_t len)
             snprintf(c->trunc_msg, sizeof c->trunc_msg, "%.190s", e.msg);
             return;
         }
-        if (c->n % 16 == 0) {
-            audit_pe *p = realloc(c->pes, (c->n + 16) * sizeof *p);
+        if (c->n == cap) {
+            cap = cap ? cap * 2 : 32;
+            audit_pe *p = realloc(c->pes, cap * sizeof *p);
             if (!p) {
                 c->oom = true;
                 return;
@@ -221,6 +223,19 @@ static void walk(audit_ctx *c, const uint8_t *der, size_t len)
     }
 }
 
+/* Unsilenced first, then severity (error first), then PE index, then emission order. */
+static int cmp_finding(const void *a, const void *b)
+{
+    const esim_audit_finding *x = a, *y = b;
+    if (x->silenced != y->silenced)
+        return x->silenced ? 1 : -1;
+    if (x->severity != y->severity)
+        return x->severity > y->severity ? -1 : 1;
+    if (x->pe != y->pe)
+        return x->pe < y->pe ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 int esim_audit_upp(const uint8_t *der, size_t len, const esim_audit_opts *opts,
                    esim_audit_report *rep, esim_error *err)
 {
@@ -245,22 +260,8 @@ int esim_audit_upp(const uint8_t *der, size_t len, const esim_audit_opts *opts,
     for (size_t i = 0; i < nchecks && !c.oom; i++)
         checks[i].run(&c, &checks[i]);
     rep->test_profile = esim_audit_has(rep, "test-profile");
-    /* insertion sort (stable): unsilenced first, then severity, then PE index */
-    for (size_t i = 1; i < rep->n; i++) {
-        esim_audit_finding tmp = rep->findings[i];
-        size_t j = i;
-        while (j > 0) {
-            esim_audit_finding *p = &rep->findings[j - 1];
-            int before = tmp.silenced != p->silenced ? !tmp.silenced
-                         : tmp.severity != p->severity ? tmp.severity > p->severity
-                                                       : tmp.pe < p->pe;
-            if (!before)
-                break;
-            rep->findings[j] = *p;
-            j--;
-        }
-        rep->findings[j] = tmp;
-    }
+    if (rep->n > 1)
+        qsort(rep->findings, rep->n, sizeof *rep->findings, cmp_finding);
     for (size_t i = 0; i < c.n; i++)
         if (c.pes[i].pe) {
             esim_saip_pe_wipe(c.pes[i].pe);

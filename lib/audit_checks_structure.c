@@ -1,5 +1,6 @@
 /* Structure checks: PEs readable, header first, end last, unique identification numbers,
  * services of the header against the PEs present, known templates. */
+#include <stdlib.h>
 #include <string.h>
 #include "audit_internal.h"
 
@@ -68,17 +69,26 @@ AUDIT_CHECK(audit_end_last)
 
 AUDIT_CHECK(audit_duplicate_identification)
 {
-    for (size_t i = 0; i < c->n; i++) {
-        if (c->pes[i].ident < 0)
-            continue;
-        for (size_t j = 0; j < i; j++)
-            if (c->pes[j].ident == c->pes[i].ident) {
-                audit_emit(c, k, (long)i, audit_pe_name(c->pes[i].pe->present),
-                           "identification %ld is also used by PE #%zu (%s)", c->pes[i].ident, j,
-                           audit_pe_name(c->pes[j].pe->present));
-                break;
-            }
+    /* identification is a UInt15: first PE index per value (linear in the number of PEs) */
+    long *first = malloc(32768 * sizeof *first);
+    if (!first) {
+        c->oom = true;
+        return;
     }
+    for (size_t v = 0; v < 32768; v++)
+        first[v] = -1;
+    for (size_t i = 0; i < c->n; i++) {
+        long id = c->pes[i].ident;
+        if (id < 0 || id > 32767)
+            continue;
+        if (first[id] < 0) {
+            first[id] = (long)i;
+            continue;
+        }
+        audit_emit(c, k, (long)i, audit_pe_name(c->pes[i].pe->present), "identification %ld is also used by PE #%ld (%s)",
+                   id, first[id], audit_pe_name(c->pes[first[id]].pe->present));
+    }
+    free(first);
 }
 
 /* Which PE a service of the header requires (NAA services need their template PE). */
@@ -199,8 +209,12 @@ AUDIT_CHECK(audit_pe_order)
                {ProfileElement_PR_opt_isim, ProfileElement_PR_isim},
                {ProfileElement_PR_opt_csim, ProfileElement_PR_csim},
                {ProfileElement_PR_opt_iot, ProfileElement_PR_iot}};
-    long mf = -1;
+    long mf = -1, first_of[sizeof OPT / sizeof OPT[0]];
     count_type(c, ProfileElement_PR_mf, &mf, NULL);
+    for (size_t o = 0; o < sizeof OPT / sizeof OPT[0]; o++) {
+        first_of[o] = -1;
+        count_type(c, OPT[o].base, &first_of[o], NULL);
+    }
     for (size_t i = 0; i < c->n; i++) {
         const ProfileElement_t *pe = c->pes[i].pe;
         if (!pe)
@@ -210,8 +224,8 @@ AUDIT_CHECK(audit_pe_order)
         if (fs && mf >= 0 && (long)i < mf)
             audit_emit(c, k, (long)i, audit_pe_name(t), "%s PE comes before the MF PE (PE #%ld)", audit_pe_name(t), mf);
         for (size_t o = 0; o < sizeof OPT / sizeof OPT[0]; o++) {
-            long base = -1;
-            if (t == OPT[o].opt && count_type(c, OPT[o].base, &base, NULL) && base > (long)i)
+            long base = first_of[o];
+            if (t == OPT[o].opt && base > (long)i)
                 audit_emit(c, k, (long)i, audit_pe_name(t), "%s PE comes before the %s PE (PE #%ld) it extends",
                            audit_pe_name(t), audit_pe_name(OPT[o].base), base);
         }

@@ -275,6 +275,18 @@ static void test_malformed(void **state)
     }
     esim_error err;
     assert_int_equal(esim_audit_upp(der, 0, NULL, &rep, &err), -1);
+    /* 50000 tiny PEs (PE-End, identification 7): linear time, every check still runs */
+    static const uint8_t end7[] = {0xAA, 0x05, 0xA0, 0x03, 0x81, 0x01, 0x07};
+    size_t many = 50000;
+    uint8_t *big = malloc(many * sizeof end7);
+    assert_non_null(big);
+    for (size_t i = 0; i < many; i++)
+        memcpy(big + i * sizeof end7, end7, sizeof end7);
+    audit_raw(big, many * sizeof end7, &rep);
+    EXPECT(&rep, "header-not-first", "end-not-last", "mf-missing", "duplicate-identification");
+    assert_int_equal(rep.pe_count, many);
+    esim_audit_report_free(&rep);
+    free(big);
     esim_wipe(der, len);
     free(der);
     pkg_free(&p);

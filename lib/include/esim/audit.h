@@ -44,6 +44,7 @@ typedef struct esim_audit_finding {
     const char *reference;
     bool silenced;                  /* by the policy: listed apart, never fails a gate */
     char policy_reason[160];        /* reason from the policy when it changed this finding */
+    size_t seq;                     /* emission order (checks in table order) */
 } esim_audit_finding;
 
 typedef struct esim_audit_policy esim_audit_policy;
