@@ -30,6 +30,9 @@ int esim_audit_severity_parse(const char *s, esim_audit_severity *out)
 /* ---- findings ---- */
 
 static void emit_v(audit_ctx *c, const esim_audit_check *k, esim_audit_severity sev, long pe,
+                   const char *path, const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+
+static void emit_v(audit_ctx *c, const esim_audit_check *k, esim_audit_severity sev, long pe,
                    const char *path, const char *fmt, va_list ap)
 {
     esim_audit_report *r = c->rep;
