@@ -39,8 +39,9 @@ static esim_keylog *keylog(packet_info *pinfo, proto_item *pi)
             esim_error err;
             kl = esim_keylog_new();
             if (kl && esim_keylog_load(kl, want, &err) != 0) {
-                expert_add_info_format(pinfo, pi, &ei_bpp_nokeys, "eSIM key log %s: %s", want,
-                                       err.msg);
+                if (pi)
+                    expert_add_info_format(pinfo, pi, &ei_bpp_nokeys, "eSIM key log %s: %s",
+                                           want, err.msg);
                 esim_keylog_free(kl);
                 kl = NULL;
             }
@@ -161,6 +162,84 @@ void esim_dissect_bpp(tvbuff_t *tvb, int off, int len, packet_info *pinfo, proto
         esim_bpp_opened_free(&op);
     }
     esim_bpp_clear(&bpp);
+}
+
+/* ---- the BPP as the LPA sends it to the eUICC, one STORE DATA sequence at a time ---- */
+
+struct esim_bpp_stream {
+    uint8_t *buf;      /* file scope */
+    size_t len, cap;
+    bool active;       /* a BF36 piece started it */
+};
+
+esim_bpp_stream *esim_bpp_stream_new(void)
+{
+    return wmem_new0(wmem_file_scope(), esim_bpp_stream);
+}
+
+#define STREAM_MAX (2u << 20)
+
+wmem_array_t *esim_bpp_stream_piece(esim_bpp_stream *s, const uint8_t *piece, size_t n,
+                                    packet_info *pinfo)
+{
+    esim_keylog *kl = keylog(pinfo, NULL);
+    if (!kl || !n)
+        return NULL;
+    if (piece[0] == 0xBF) {  /* BF36 header + InitialiseSecureChannel: a new BPP */
+        s->len = 0;
+        s->active = true;
+    }
+    if (!s->active || s->len + n > STREAM_MAX)
+        return NULL;
+    if (s->len + n > s->cap) {
+        size_t cap = MAX(s->cap * 2, s->len + n);
+        s->buf = (uint8_t *)wmem_realloc(wmem_file_scope(), s->buf, cap);
+        s->cap = cap;
+    }
+    size_t base = s->len;
+    memcpy(s->buf + s->len, piece, n);
+    s->len += n;
+    esim_bpp bpp;
+    esim_error err;
+    if (esim_bpp_parse_partial(s->buf, s->len, &bpp, &err) != 0)
+        return NULL;
+    wmem_array_t *res = wmem_array_new(wmem_file_scope(), sizeof(esim_seg_result));
+    esim_bpp_opened op;
+    memset(&op, 0, sizeof op);
+    if (esim_bpp_open(&bpp, kl, &op, &err) == 0) {
+        for (int part = 0; part < ESIM_BPP_PART_COUNT; part++)
+            for (size_t i = 0; i < bpp.nseg[part]; i++) {
+                const esim_bpp_segment *sg = &bpp.seg[part][i];
+                if (sg->offset < base || sg->offset >= base + n || !op.seg[part])
+                    continue;
+                esim_seg_result r = {(uint32_t)(sg->offset - base), (uint32_t)sg->total_len,
+                                     op.seg[part][i].checked,
+                                     op.seg[part][i].chk.mac_ok && op.seg[part][i].chk.pad_ok};
+                wmem_array_append_one(res, r);
+            }
+        esim_bpp_opened_free(&op);
+    }
+    esim_bpp_clear(&bpp);
+    return res;
+}
+
+void esim_bpp_segment_result(proto_item *seg, tvbuff_t *tvb, packet_info *pinfo,
+                             wmem_array_t *results, int off, int len)
+{
+    if (!results)
+        return;
+    for (guint i = 0; i < wmem_array_get_count(results); i++) {
+        const esim_seg_result *r = (const esim_seg_result *)wmem_array_index(results, i);
+        if ((int)r->off != off || !r->checked)
+            continue;
+        proto_tree *st = proto_item_add_subtree(seg, ett_bpp_plain);
+        proto_item *mi = proto_tree_add_boolean(st, hf_bpp_mac_ok, tvb, off + len - 8, 8,
+                                                r->mac_ok);
+        proto_item_set_generated(mi);
+        if (!r->mac_ok)
+            expert_add_info_format(pinfo, mi, &ei_bpp_mac, "BPP segment: C-MAC check failed "
+                                   "(wrong keys or corrupted segment)");
+    }
 }
 
 void esim_register_bpp(void)

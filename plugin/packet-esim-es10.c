@@ -86,6 +86,7 @@ typedef struct card_state {
     struct frame_info *cmd_fi;             /* frame_info of that command's frame */
     nstime_t cmd_ts[ESIM_APDU_CHANNELS];   /* time of the last block of the ES10 command */
     char last_tid[33];                     /* last transactionId seen on this card */
+    esim_bpp_stream *bpp;                  /* the BPP sent to this card so far */
 } card_state;
 
 typedef enum { K_OTHER = 0, K_BLOCK, K_GETRSP } frame_kind;
@@ -114,6 +115,7 @@ static card_state *card_new(void)
     card_state *cs = wmem_new0(wmem_file_scope(), card_state);
     cs->rsp_of = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     cs->index = ++card_counter;
+    cs->bpp = esim_bpp_stream_new();
     return cs;
 }
 
@@ -280,10 +282,17 @@ static const char *es10_name(uint16_t tag, const char **iface)
 /* One STORE DATA sequence of LoadBoundProfilePackage (SGP.22 5.7.2: BF36 header +
  * InitialiseSecureChannel, A0 with its 87s, A1/A2/A3 headers, then each 88/87/86 on its own). */
 static void dissect_bpp_piece(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, GString *info,
-                              esim_asn1_summary *sum)
+                              esim_asn1_summary *sum, card_state *cs)
 {
     int len = (int)tvb_reported_length(tvb);
     const uint8_t *p = tvb_get_ptr(tvb, 0, len);
+    /* MAC results with the key log: computed on the first pass over the card's BPP so far */
+    wmem_array_t *macs = (wmem_array_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_esim, 2);
+    if (!PINFO_FD_VISITED(pinfo) && !macs) {
+        macs = esim_bpp_stream_piece(cs->bpp, p, (size_t)len, pinfo);
+        if (macs)
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_esim, 2, macs);
+    }
     esim_tlv t;
     esim_error err;
     size_t hdr;
@@ -305,8 +314,9 @@ static void dissect_bpp_piece(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
     int rc;
     while ((rc = esim_tlv_next(&it, &t, &err)) == 1) {
         if (t.tag == 0x86 || t.tag == 0x87 || t.tag == 0x88) {
-            proto_tree_add_uint(tree, hf_bpp_segment, tvb, (int)t.offset, (int)esim_tlv_total(&t),
-                                t.tag);
+            proto_item *si = proto_tree_add_uint(tree, hf_bpp_segment, tvb, (int)t.offset,
+                                                 (int)esim_tlv_total(&t), t.tag);
+            esim_bpp_segment_result(si, tvb, pinfo, macs, (int)t.offset, (int)esim_tlv_total(&t));
             g_string_append_printf(info, " %02X(%zu)", t.tag, t.len);
         } else if (t.tag >= 0xA0 && t.tag <= 0xA3) {
             proto_item *pi = proto_tree_add_uint(tree, hf_bpp_part, tvb, (int)t.offset,
@@ -317,8 +327,10 @@ static void dissect_bpp_piece(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
             esim_tlv_iter_children(&ci, &t);
             g_string_append_printf(info, " %02X{", t.tag);
             while (esim_tlv_next(&ci, &c, &err) == 1) {
-                proto_tree_add_uint(st, hf_bpp_segment, tvb, (int)c.offset,
-                                    (int)esim_tlv_total(&c), c.tag);
+                proto_item *si = proto_tree_add_uint(st, hf_bpp_segment, tvb, (int)c.offset,
+                                                     (int)esim_tlv_total(&c), c.tag);
+                esim_bpp_segment_result(si, tvb, pinfo, macs, (int)c.offset,
+                                        (int)esim_tlv_total(&c));
                 g_string_append_printf(info, " %02X(%zu)", c.tag, c.len);
             }
             g_string_append(info, " }");
@@ -374,7 +386,7 @@ static void dissect_es10_command(tvbuff_t *ctvb, packet_info *pinfo, proto_tree 
     esim_asn1_summary sum;
     memset(&sum, 0, sizeof sum);
     if (!strcmp(fn, "LoadBoundProfilePackage"))
-        dissect_bpp_piece(ctvb, pinfo, tree, info, &sum);
+        dissect_bpp_piece(ctvb, pinfo, tree, info, &sum, cs);
     else {
         const esim_es10_info *e = esim_es10_lookup(tag);
         esim_dissect_asn1(ctvb, 0, (int)tvb_reported_length(ctvb), pinfo, tree,

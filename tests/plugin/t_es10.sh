@@ -33,6 +33,11 @@ session_checks() {
     check "$cap: EnableProfile for the installed ICCID ($en)" test -n "$en" -a "$en" = "$(echo "$pir" | cut -f2)"
     check "$cap: EnableProfile result ok" \
         test "$(fields "$cap" 'esim.es10.command == "EnableProfile" && esim.es10.result' esim.es10.result)" = ok
+    # with the key log the BPP sent over STORE DATA is checked segment by segment
+    macs=$(ts -2 -r "$S/$cap" -o "esim.keylog_file:$S/$keylog" -Y 'esim.es10.command && esim.bpp.mac_ok' -T fields -E occurrence=a -E aggregator=, -e esim.bpp.mac_ok | tr ',' '\n' | sort | uniq -c | tr -s ' ')
+    check "$cap: every STORE DATA segment's MAC verifies with the key log ($macs)" \
+        sh -c "echo '$macs' | grep -q ' 1$' && ! echo '$macs' | grep -q ' 0$'"
+    check "$cap: no MAC verdict without the key log" test "$(count "$cap" esim.bpp.mac_ok)" -eq 0
     check "$cap: no expert warning on the happy path" test "$(count "$cap" '_ws.expert.severity >= 6291456 && esim')" -eq 0
 }
 
@@ -81,6 +86,9 @@ c=fail_bpp_mac.pcapng
 check "$c: PIR errorResult" test -n "$(fields $c 'esim.es10.result == "errorResult"' frame.number)"
 check "$c: errorReason scp03tSecurityError as expert info" \
     test -n "$(fields $c 'esim.rsp_error && _ws.expert.message contains "scp03tSecurityError" && esim.es10.command' frame.number)"
+macs=$(ts -2 -r "$S/$c" -o "esim.keylog_file:$S/fail_bpp_mac.keylog" -Y 'esim.es10.command && esim.bpp.mac_ok' -T fields -e esim.bpp.segment -e esim.bpp.mac_ok | sort -u | tr '\t\n' ': ')
+check "$c: on the card side the damaged 86 fails its MAC, 87 and 88 verify ($macs)" \
+    sh -c "echo '$macs' | grep -q '0x86:0' && echo '$macs' | grep -q '0x87:1' && echo '$macs' | grep -q '0x88:1'"
 c=truncated_mid_bpp.pcapng
 check "$c: STORE DATA chain cut by the capture end is reported" test "$(count $c 'esim.es10.incomplete')" -ge 1
 check "$c: no PIR" test "$(count $c 'esim.asn1.type == "ProfileInstallationResult"')" -eq 0
