@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include "esim/audit.h"
 #include "esim/hex.h"
+#include "test_audit_util.h"
 #include "testutil.h"
 
 static const char *dir;
@@ -70,11 +71,48 @@ static void test_ts48(void **state)
     assert_true(files >= 14);
 }
 
+/* A TS.48 package re-personalised as if for production (profileType, ICCID, Milenage instead of
+ * the test algorithm, services adjusted) that kept the TS.48 keys is still a test profile. */
+static void test_repersonalised(void **state)
+{
+    (void)state;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/TS48v4_SAIP2.3_NoBERTLV.der", dir);
+    size_t len;
+    uint8_t *der = tu_read_file(path, &len);
+    assert_non_null(der);
+    pkg p;
+    pkg_decode(der, len, &p);
+    free(der);
+    ProfileHeader_t *h = &p.pe[0]->choice.header;
+    assert_int_equal(p.pe[0]->present, ProfileElement_PR_header);
+    assert_int_equal(OCTET_STRING_fromString(h->profileType, "Acme Mobile consumer profile"), 0);
+    ServicesList_t *sv = &h->eUICC_Mandatory_services;
+    sv->milenage = sv->usim_test_algorithm;
+    sv->usim_test_algorithm = NULL;
+    for (size_t i = 0; i < p.n; i++)
+        if (p.pe[i]->present == ProfileElement_PR_akaParameter)
+            assert_int_equal(asn_long2INTEGER(&p.pe[i]->choice.akaParameter.algoConfiguration.choice.algoParameter.algorithmID,
+                                              AlgoParameter__algorithmID_milenage), 0);
+    esim_audit_report r;
+    audit_pkg(&p, &r);
+    assert_true(r.test_profile);
+    assert_false(esim_audit_has(&r, "test-algorithm"));
+    bool by_keys = false;
+    for (size_t i = 0; i < r.n; i++)
+        if (strcmp(r.findings[i].id, "test-profile") == 0)
+            by_keys = strstr(r.findings[i].message, "published TS.48 keys") != NULL &&
+                      strstr(r.findings[i].message, "profileType") == NULL;
+    assert_true(by_keys);
+    esim_audit_report_free(&r);
+    pkg_free(&p);
+}
+
 int main(void)
 {
     dir = tu_shared_path("data/ts48");
     if (!dir)
         return ESIM_TEST_SKIP;
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_ts48)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_ts48), cmocka_unit_test(test_repersonalised)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,7 +22,7 @@ typedef struct pkg {
     size_t n;
 } pkg;
 
-static void pkg_decode(const uint8_t *der, size_t len, pkg *p)
+static __attribute__((unused)) void pkg_decode(const uint8_t *der, size_t len, pkg *p)
 {
     size_t off = 0;
     memset(p, 0, sizeof *p);
@@ -44,7 +44,7 @@ typedef struct obuf {
     size_t n, cap;
 } obuf;
 
-static int obuf_put(const void *data, size_t size, void *key)
+static __attribute__((unused)) int obuf_put(const void *data, size_t size, void *key)
 {
     obuf *o = key;
     if (o->n + size > o->cap) {
@@ -60,7 +60,7 @@ static int obuf_put(const void *data, size_t size, void *key)
     return 0;
 }
 
-static uint8_t *pkg_encode(const pkg *p, size_t *len)
+static __attribute__((unused)) uint8_t *pkg_encode(const pkg *p, size_t *len)
 {
     obuf o = {0};
     for (size_t i = 0; i < p->n; i++) {
@@ -71,7 +71,7 @@ static uint8_t *pkg_encode(const pkg *p, size_t *len)
     return o.d;
 }
 
-static void pkg_free(pkg *p)
+static __attribute__((unused)) void pkg_free(pkg *p)
 {
     for (size_t i = 0; i < p->n; i++) {
         esim_saip_pe_wipe(p->pe[i]);
@@ -80,7 +80,7 @@ static void pkg_free(pkg *p)
     p->n = 0;
 }
 
-static ProfileElement_t *pkg_find(const pkg *p, int present)
+static __attribute__((unused)) ProfileElement_t *pkg_find(const pkg *p, int present)
 {
     for (size_t i = 0; i < p->n; i++)
         if ((int)p->pe[i]->present == present)
@@ -88,7 +88,7 @@ static ProfileElement_t *pkg_find(const pkg *p, int present)
     return NULL;
 }
 
-static void luhn_complete(char *d) /* appends the Luhn digit */
+static __attribute__((unused)) void luhn_complete(char *d) /* appends the Luhn digit */
 {
     size_t n = strlen(d);
     unsigned sum = 0;
@@ -107,7 +107,7 @@ static void luhn_complete(char *d) /* appends the Luhn digit */
 
 /* Production-like parameters: random keys (from esim_saip_build_params_init), a real-world
  * MCC, fixed non-trivial PIN/PUK/ADM values (random ones could be trivial by chance). */
-static void baseline_params(esim_saip_build_params *bp)
+static __attribute__((unused)) void baseline_params(esim_saip_build_params *bp)
 {
     esim_error err;
     assert_int_equal(esim_saip_build_params_init(bp, &err), 0);
@@ -119,7 +119,7 @@ static void baseline_params(esim_saip_build_params *bp)
     snprintf(bp->puk2, sizeof bp->puk2, "%s", "90317264");
 }
 
-static void set_msl(pkg *p, uint8_t msl)
+static __attribute__((unused)) void set_msl(pkg *p, uint8_t msl)
 {
     ProfileElement_t *r = pkg_find(p, ProfileElement_PR_rfm);
     assert_non_null(r);
@@ -129,7 +129,7 @@ static void set_msl(pkg *p, uint8_t msl)
 
 /* Builds the package from bp (wiped after) into p. The RFM minimum security level is set to
  * 16 (CC + ciphering + counter higher): esim_saip_build uses 12 (no ciphering). */
-static void build_pkg(esim_saip_build_params *bp, pkg *p)
+static __attribute__((unused)) void build_pkg(esim_saip_build_params *bp, pkg *p)
 {
     uint8_t *der = NULL;
     size_t len = 0;
@@ -142,14 +142,14 @@ static void build_pkg(esim_saip_build_params *bp, pkg *p)
     set_msl(p, 0x16);
 }
 
-static void baseline(pkg *p)
+static __attribute__((unused)) void baseline(pkg *p)
 {
     esim_saip_build_params bp;
     baseline_params(&bp);
     build_pkg(&bp, p);
 }
 
-static void audit_pkg_opts(const pkg *p, const esim_audit_opts *o, esim_audit_report *rep)
+static __attribute__((unused)) void audit_pkg_opts(const pkg *p, const esim_audit_opts *o, esim_audit_report *rep)
 {
     size_t len;
     uint8_t *der = pkg_encode(p, &len);
@@ -159,13 +159,13 @@ static void audit_pkg_opts(const pkg *p, const esim_audit_opts *o, esim_audit_re
     free(der);
 }
 
-static void audit_pkg(const pkg *p, esim_audit_report *rep)
+static __attribute__((unused)) void audit_pkg(const pkg *p, esim_audit_report *rep)
 {
     esim_audit_opts o = {.profile_class = -1};
     audit_pkg_opts(p, &o, rep);
 }
 
-static void dump(const esim_audit_report *rep)
+static __attribute__((unused)) void dump(const esim_audit_report *rep)
 {
     for (size_t i = 0; i < rep->n; i++)
         fprintf(stderr, "  finding %s (%s) PE %ld %s: %s\n", rep->findings[i].id,
@@ -174,7 +174,7 @@ static void dump(const esim_audit_report *rep)
 }
 
 /* The distinct finding ids of rep are exactly ids (NULL-terminated). */
-static void expect_ids(const esim_audit_report *rep, const char *const *ids)
+static __attribute__((unused)) void expect_ids(const esim_audit_report *rep, const char *const *ids)
 {
     bool ok = true;
     for (size_t i = 0; i < rep->n; i++) {
