@@ -13,7 +13,7 @@ trap 'rm -rf "$T"' EXIT INT TERM
 mkdir -p "$T/plugins/4.0/epan" "$T/noplugins/4.0/epan" "$T/home" "$T/cap"
 cp "$ESIM_PLUGIN_SO" "$T/plugins/4.0/epan/esim.so"
 cp "$ESIM_SOURCE_DIR"/samples/*.pcap "$ESIM_SOURCE_DIR"/samples/*.pcapng \
-   "$ESIM_SOURCE_DIR"/samples/*.keylog "$T/cap/"
+   "$ESIM_SOURCE_DIR"/samples/*.keylog "$ESIM_SOURCE_DIR"/samples/*.sslkeylog "$T/cap/"
 chmod -R a+rwX "$T"
 chmod 755 "$T"
 S=$T/cap

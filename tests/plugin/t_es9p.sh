@@ -35,6 +35,12 @@ macs=$(ts -2 -r "$S/$c" -o "esim.keylog_file:$S/fail_bpp_mac.keylog" -Y esim.bpp
 check "$c: a segment fails its MAC ($macs)" sh -c "echo '$macs' | tr ',' '\n' | grep -qx 0"
 check "$c: failed MAC is expert info" test "$(ts -2 -r "$S/$c" -o "esim.keylog_file:$S/fail_bpp_mac.keylog" -Y esim.bpp.mac_failed | wc -l)" -ge 1
 
+# HTTPS: with Wireshark's TLS key log the same ES9+/ES11 view; without it nothing
+c=happy_https.pcapng
+check "$c: nothing without the TLS key log" test "$(count $c esim.es9p.function)" -eq 0
+fns=$(ts -2 -r "$S/$c" -o "tls.keylog_file:$S/happy_https.sslkeylog" -Y esim.es9p.function -T fields -e esim.es9p.function | sort -u | tr '\n' ' ')
+check "$c: ES9+/ES11 functions over TLS ($fns)" sh -c "echo '$fns' | grep -q getBoundProfilePackage && echo '$fns' | grep -q authenticateClient"
+
 c=fail_matching_id.pcapng
 sr=$(fields $c 'esim.es9p.status == "Failed"' esim.es9p.function esim.es9p.subject_code esim.es9p.reason_code)
 check "$c: authenticateClient Failed 8.2.6 / 3.8 ($sr)" test "$sr" = "$(printf 'authenticateClient\t8.2.6\t3.8')"
