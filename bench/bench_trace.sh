@@ -26,7 +26,7 @@ python3 "$here/trace_bigcap.py" "${fill[@]}" "$small" 100 "${samples[@]}"
 python3 "$here/trace_bigcap.py" "${fill[@]}" "$big" "$size" "${samples[@]}"
 bytes=$(stat -c %s "$big")
 
-# wall-clock seconds and peak RSS (KiB) of a command, output discarded
+# wall-clock seconds, peak RSS (KiB) and user+system CPU seconds of a command, output discarded
 measure() {
     local log
     log=$(mktemp)
@@ -35,28 +35,29 @@ measure() {
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, a, ":"); s = 0;
                        for (i = 1; i <= n; i++) s = s * 60 + a[i]; print s}' "$log")
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+    cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$log")
     rm -f "$log"
-    echo "$wall $rss"
+    echo "$wall $rss $cpu"
 }
 
 cat "$big" > /dev/null # page cache: every reader starts warm
-read -r t_raw rss_raw < <(measure tcpdump -r "$big" -w /dev/null)
-read -r t_trace rss_trace < <(measure "$esim" trace --no-progress "$big")
-read -r t_small rss_small < <(measure "$esim" trace --no-progress "$small")
+read -r t_raw rss_raw c_raw < <(measure tcpdump -r "$big" -w /dev/null)
+read -r t_trace rss_trace c_trace < <(measure "$esim" trace --no-progress "$big")
+read -r t_small rss_small c_small < <(measure "$esim" trace --no-progress "$small")
 if [ "${SKIP_TSHARK:-0}" = 1 ]; then
-    t_tshark=0 rss_tshark=0
+    t_tshark=0 rss_tshark=0 c_tshark=0
 else
-    read -r t_tshark rss_tshark < <(measure tshark -n -r "$big")
+    read -r t_tshark rss_tshark c_tshark < <(measure tshark -n -r "$big")
 fi
 
 mb=$(awk -v b="$bytes" 'BEGIN {print b / 1048576}')
 rate() { awk -v m="$mb" -v t="$1" 'BEGIN {if (t > 0) printf "%.0f MB/s", m / t; else print "-"}'; }
 printf "capture: %s (%.0f MiB, %s%% bulk filler)\n" "$big" "$mb" "${FILLER:-0}"
-printf "%-34s %8s s  %12s  peak RSS %7s KiB\n" \
-    "tcpdump -r F -w /dev/null" "$t_raw" "$(rate "$t_raw")" "$rss_raw" \
-    "esimscope trace F" "$t_trace" "$(rate "$t_trace")" "$rss_trace" \
-    "tshark -n -r F" "$t_tshark" "$(rate "$t_tshark")" "$rss_tshark"
-awk -v a="$t_raw" -v b="$t_trace" -v c="$t_tshark" 'BEGIN {
-    printf "trace speed / raw read speed: %.2f\n", a / b
-    if (c > 0) printf "trace speed / tshark speed:   %.2f\n", c / b }'
+printf "%-34s %8s s wall %12s  %8s s CPU  peak RSS %7s KiB\n" \
+    "tcpdump -r F -w /dev/null" "$t_raw" "$(rate "$t_raw")" "$c_raw" "$rss_raw" \
+    "esimscope trace F" "$t_trace" "$(rate "$t_trace")" "$c_trace" "$rss_trace" \
+    "tshark -n -r F" "$t_tshark" "$(rate "$t_tshark")" "$c_tshark" "$rss_tshark"
+awk -v a="$t_raw" -v b="$t_trace" -v c="$t_tshark" -v ca="$c_raw" -v cb="$c_trace" -v cc="$c_tshark" 'BEGIN {
+    printf "trace speed / raw read speed: %.2f wall, %.2f CPU\n", a / b, ca / cb
+    if (c > 0) printf "trace speed / tshark speed:   %.2f wall, %.2f CPU\n", c / b, cc / cb }'
 printf "esimscope trace peak RSS: %s KiB at 100 MiB, %s KiB at %s MiB\n" "$rss_small" "$rss_trace" "$size"
