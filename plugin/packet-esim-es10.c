@@ -285,6 +285,8 @@ static void dissect_bpp_piece(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
                               esim_asn1_summary *sum, card_state *cs)
 {
     int len = (int)tvb_reported_length(tvb);
+    if (len < 1)
+        return;
     const uint8_t *p = tvb_get_ptr(tvb, 0, len);
     /* MAC results with the key log: computed on the first pass over the card's BPP so far */
     wmem_array_t *macs = (wmem_array_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_esim, 2);
