@@ -197,6 +197,31 @@ static void scan(scan_ctx *c, json_object *o, int depth)
     }
 }
 
+/* A known type: the core's esim_asn1_decode also re-encodes the value to tell whether the input
+ * was exact DER, which the dissector does not show and which costs as much as the decoding;
+ * here asn1c's BER decoder is called directly, with the same stack budget. */
+static int decode_known(asn_TYPE_descriptor_t *td, const uint8_t *buf, size_t len,
+                        esim_decoded *out, esim_error *err)
+{
+    memset(out, 0, sizeof *out);
+    asn_codec_ctx_t ctx = {64 * 1024};
+    void *value = NULL;
+    esim_asn1_resolve(td);
+    asn_dec_rval_t rv = ber_decode(&ctx, td, &value, buf, len);
+    if (rv.code != RC_OK) {
+        if (value)
+            td->free_struct(td, value, 0);
+        return esim_error_set(err, "%s: %s near byte %zu", td->name,
+                              rv.code == RC_WMORE ? "truncated" : "malformed encoding",
+                              rv.consumed);
+    }
+    out->td = td;
+    out->value = value;
+    out->consumed = rv.consumed;
+    out->exact = -1;  /* not checked */
+    return 0;
+}
+
 static void add_key_field(proto_tree *tree, int hf, tvbuff_t *tvb, int off, int len,
                           const char *value)
 {
@@ -214,7 +239,8 @@ static bool dissect(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, prot
     esim_decoded d;
     esim_error err;
     asn_TYPE_descriptor_t *td = type ? esim_asn1_type(type) : NULL;
-    int rc = td ? esim_asn1_decode(td, p, (size_t)len, &d, &err) : esim_asn1_detect(p, (size_t)len, &d, &err);
+    int rc = td ? decode_known(td, p, (size_t)len, &d, &err)
+                : esim_asn1_detect(p, (size_t)len, &d, &err);
     if (rc != 0 && quiet)
         return false;
     if (rc != 0) {
