@@ -28,6 +28,13 @@ static json_object *jtime(int64_t sec, uint32_t nsec)
     return json_object_new_double_s((double)sec + nsec / 1e9, s);
 }
 
+static json_object *jseconds(double v)
+{
+    char s[32];
+    snprintf(s, sizeof s, "%.6f", v);
+    return json_object_new_double_s(v, s);
+}
+
 static json_object *jhex8(unsigned v)
 {
     char s[3];
@@ -107,7 +114,7 @@ static json_object *json_session(const esim_session *se)
     jadd_str(o, "profile_name", se->profile_name);
     json_object_object_add(o, "last_frame", json_object_new_int64((int64_t)se->last_frame));
     json_object_object_add(o, "duration",
-                           json_object_new_double(esim_session_reltime(se, se->t1_sec, se->t1_nsec)));
+                           jseconds(esim_session_reltime(se, se->t1_sec, se->t1_nsec)));
     if (se->failed) {
         json_object *f = json_object_new_object();
         json_object_object_add(f, "frame", json_object_new_int64((int64_t)se->fail_frame));
@@ -131,7 +138,7 @@ static json_object *json_session(const esim_session *se)
         const esim_session_step *st = &se->steps[i];
         json_object *s = json_object_new_object();
         json_object_object_add(s, "frame", json_object_new_int64((int64_t)st->frame));
-        json_object_object_add(s, "t", json_object_new_double(esim_session_reltime(se, st->sec, st->nsec)));
+        json_object_object_add(s, "t", jseconds(esim_session_reltime(se, st->sec, st->nsec)));
         jadd_str(s, "iface", st->iface);
         jadd_str(s, "function", st->function);
         jadd_str(s, "detail", st->detail);
