@@ -31,7 +31,7 @@ md=$(ts -2 -r "$S/$c" -o "esim.keylog_file:$S/happy_http.keylog" -Y 'esim.asn1.t
 check "$c: decrypted StoreMetadata shows the ICCID ($md)" test -n "$md"
 
 c=fail_bpp_mac.pcapng
-macs=$(ts -2 -r "$S/$c" -o "esim.keylog_file:$S/fail_bpp_mac.keylog" -Y esim.bpp.mac_ok -T fields -E occurrence=a -E aggregator=, -e esim.bpp.mac_ok)
+macs=$(ts -2 -r "$S/$c" -o "esim.keylog_file:$S/fail_bpp_mac.keylog" -Y 'esim.es9p.function && esim.bpp.mac_ok' -T fields -E occurrence=a -E aggregator=, -e esim.bpp.mac_ok)
 check "$c: a segment fails its MAC ($macs)" sh -c "echo '$macs' | tr ',' '\n' | grep -qx 0"
 check "$c: failed MAC is expert info" test "$(ts -2 -r "$S/$c" -o "esim.keylog_file:$S/fail_bpp_mac.keylog" -Y esim.bpp.mac_failed | wc -l)" -ge 1
 
