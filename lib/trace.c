@@ -811,7 +811,10 @@ static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
     scan(rj, &f, 0);
     esim_session *se = session_for(t, f.tid);
     if (se && cs) {
-        if (cs->se && cs->se != se && segment)
+        /* AuthenticateServer opens a session; the other steps must carry its transactionId
+         * while it is still going (SGP.22 section 3.1.3) */
+        bool open = cs->se && !cs->se->installed && !cs->se->failed && !cs->se->cancelled;
+        if (cs->se && cs->se != se && tag != 0xBF38 && (segment || open))
             finding(t, ESIM_SEV_ERROR, ev->frame_first, ev->ts_sec, ev->ts_nsec, card,
                     "transactionId mismatch: %s carries %s, the session on this card is %s",
                     function, f.tid, cs->se->tid_hex);

@@ -502,6 +502,26 @@ static void violations(void **state)
     der_free_all();
 }
 
+/* PrepareDownload carries another transactionId than the AuthenticateServer before it. */
+static void es10_tid_mismatch(void **state)
+{
+    (void)state;
+    cap c;
+    cap_start(&c);
+    cap_card_setup(&c);
+    cap_es10(&c, authenticate_server(), "");
+    cap_es10(&c, T("BF21", T("30", T("80", "DEAD", NULL), T("01", "00", NULL), NULL),
+                   T("5F37", FILL(7, 64), NULL), cert(), NULL), "");
+    sink s = {0};
+    esim_trace *t = run_cap(&c, &s, NULL);
+    assert_non_null(strstr(s.findings, "transactionId mismatch: PrepareDownload carries DEAD, the "
+                                       "session on this card is " TID));
+    assert_int_equal(s.err_findings, 1);
+    esim_trace_free(t);
+    free(c.f.p);
+    der_free_all();
+}
+
 /* The ES9+ transactionId outside and the one inside the signed data disagree; bad base64. */
 static void es9p_mismatch(void **state)
 {
@@ -639,6 +659,7 @@ int main(void)
         cmocka_unit_test(failed_store_data_sw),
         cmocka_unit_test(cancelled),   cmocka_unit_test(incomplete),
         cmocka_unit_test(violations),  cmocka_unit_test(es9p_mismatch),
+        cmocka_unit_test(es10_tid_mismatch),
         cmocka_unit_test(asn1_binding), cmocka_unit_test(truncated),
         cmocka_unit_test(corrupted),
     };
