@@ -56,6 +56,15 @@ printf '{"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"tra
     "$(base64 -w0 "$T/ci.der")" > "$T/es9.json"
 check "ES9+ JSON body" 0 "serverCertificate: \(base64, [0-9]+ bytes\)" "$E" decode "$T/es9.json"
 
+# A Bound Profile Package as the SM-DP+ sent it (the sample download, ES9+ side): the segment
+# SEQUENCE OFs carry '87'/'88'/'86' TLVs (implicit tags), each listed.
+"$E" trace "$ESIM_SOURCE_DIR/samples/happy_http.pcap" --extract "$T/bpp" >/dev/null 2>&1
+bpp=$(ls "$T"/bpp/*.bpp 2>/dev/null | head -1)
+check "BPP from a sample: type detected" 0 "^BoundProfilePackage" "$E" decode "${bpp:-$T/missing}"
+check "BPP from a sample: 86 segments" 0 "sequenceOf86" "$E" decode "${bpp:-$T/missing}"
+check "BPP from a sample: hostId" 0 "hostId: 6573696D73636F70652D736D6470" "$E" decode "${bpp:-$T/missing}"
+check "BPP from a sample: JSON" 0 '"firstSequenceOf87"' "$E" decode --json "${bpp:-$T/missing}"
+
 # Malformed input: one line on stderr, exit 2, never a crash.
 head -c 100 "$T/ci.der" > "$T/cut.der"
 check "truncated DER" 2 "truncated|malformed" "$E" decode "$T/cut.der"
