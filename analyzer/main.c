@@ -15,6 +15,7 @@ static const struct command commands[] = {
     {"profile", esim_cmd_profile, "decode a SAIP profile package (UPP)"},
     {"trace", esim_cmd_trace, "analyse a capture: RSP sessions, verdicts and failure diagnosis"},
     {"apdus", esim_cmd_apdus, "list the APDUs, ES10 commands and HTTP messages of a capture"},
+    {"audit", esim_cmd_audit, "audit profile packages (UPP, BPP with key log, capture) before they ship"},
 };
 
 static void usage(FILE *out)

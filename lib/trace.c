@@ -1169,7 +1169,7 @@ static void on_http(const esim_http_event *ev, void *user)
     esim_session *se = session_for(t, f.tid);
     if (!se && request && !strcmp(fn, "initiateAuthentication"))
         se = esim_sessions_pending(t->ss);
-    char summary[400] = "";
+    char summary[600] = "";
     bool failed = false;
     if (!request) {
         if (status && strcmp(status, "Executed-Success") && strcmp(status, "Executed-WithWarning")) {

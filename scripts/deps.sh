@@ -9,7 +9,12 @@ packages=(
   asn1c
   wireshark-dev libwireshark-dev libwiretap-dev tshark python3 python3-ply
   libpcap-dev tcpdump
+  xxd time
 )
+# Tools the tests also use that come with the packages above or with every Debian system:
+# editcap/mergecap/capinfos (wireshark-common, pulled in by tshark), setpriv (util-linux),
+# gzip, base64/od (coreutils). Only tests/plugin/screenshot.sh (not part of the test run) needs
+# more: wireshark-qt xvfb xauth x11-apps xdotool netpbm.
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,9 +2,11 @@
 # Runs every test of esimscope, the way CI does (.ci/run calls this very command):
 #  1. installs missing Debian packages (scripts/deps.sh);
 #  2. builds the libFuzzer harnesses with clang and fuzzes each for a bounded time;
-#  3. builds the Wireshark plugin (without sanitizers: it loads into Debian's tshark) and runs
-#     tshark with it on the samples (scripts/test-plugin.sh);
-#  4. builds everything with AddressSanitizer + UndefinedBehaviorSanitizer and runs all unit, CLI
+#  3. runs the README's quick start (scripts/quickstart.sh: build/ without sanitizers, the main job
+#     on the bundled sample) and checks its output;
+#  4. runs tshark with the Wireshark plugin of that build on the samples (scripts/test-plugin.sh;
+#     without sanitizers: a sanitized .so cannot load into Debian's tshark);
+#  5. builds everything with AddressSanitizer + UndefinedBehaviorSanitizer and runs all unit, CLI
 #     and tshark tests with CTest (its summary is the last thing printed).
 # Environment: ESIM_FUZZ_SECONDS (default 20 per harness), ESIM_JOBS (default: number of cores).
 set -euo pipefail
@@ -19,10 +21,15 @@ CC=clang cmake -S . -B build-fuzz -DESIM_FUZZ=ON -DESIM_BUILD_PLUGIN=OFF \
 cmake --build build-fuzz -j"$jobs" >/dev/null
 ctest --test-dir build-fuzz --output-on-failure -j"$jobs"
 
-if [ -f scripts/test-plugin.sh ]; then
-  echo "== Wireshark plugin in Debian's tshark =="
-  bash scripts/test-plugin.sh
-fi
+echo "== quick start (the README's first command) =="
+bash scripts/quickstart.sh > build-quickstart.log 2>&1 || { tail -n 30 build-quickstart.log; exit 1; }
+for want in "INSTALLED" "smdpSign: *valid" "certificate chain: OK" "Result: verified" "pe_count: "; do
+  grep -Eq "$want" build-quickstart.log || { cat build-quickstart.log; echo "FAIL: quick start output lacks /$want/"; exit 1; }
+done
+echo "ok: quickstart.sh: session installed, BPP verified, profile decoded"
+
+echo "== Wireshark plugin in Debian's tshark =="
+ESIM_PLUGIN_BUILD_DIR=$PWD/build bash scripts/test-plugin.sh
 
 echo "== ASan + UBSan build and tests =="
 cmake -S . -B build-test -DESIM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

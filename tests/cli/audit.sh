@@ -9,9 +9,6 @@ S="$ESIM_SOURCE_DIR"
 CLEAN="$S/tests/data/audit_clean.der"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-if "$E" audit --help 2>&1 | grep -q "unknown command"; then
-    echo "SKIP: 'audit' is not wired into analyzer/main.c yet"; exit 77
-fi
 fails=0
 check() { # check NAME EXPECTED_RC PATTERN -- command...
     local name=$1 want=$2 pat=$3; shift 3

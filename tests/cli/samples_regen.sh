@@ -61,7 +61,7 @@ types_of() {
         while read -r hex; do
             [ "${hex:0:4}" = BF36 ] && continue   # only the head of the BPP travels in this piece
             printf '%s' "$hex" > "$tmp/m.hex"
-            UBSAN_OPTIONS=halt_on_error=0 "$E" decode --in hex "$tmp/m.hex" 2>/dev/null | head -1
+            "$E" decode --in hex "$tmp/m.hex" 2>/dev/null | head -1
         done | tr '\n' ' '
 }
 want="GetEuiccInfo1Request EUICCInfo1 GetEuiccChallengeRequest GetEuiccChallengeResponse AuthenticateServerRequest AuthenticateServerResponse GetEuiccChallengeRequest GetEuiccChallengeResponse AuthenticateServerRequest AuthenticateServerResponse PrepareDownloadRequest PrepareDownloadResponse ProfileInstallationResult ListNotificationRequest ListNotificationResponse NotificationSentRequest NotificationSentRequest EnableProfileRequest EnableProfileResponse "
