@@ -110,7 +110,9 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     size_t es1_n;
     uint8_t *es1 = finish(&dd, &es1_n), esig1[67];
     sign_tlv(f, SG_CERT_EUICC, es1, es1_n, NULL, 0, esig1);
-    const sg_cert *eum = &pki->c[sc == SG_SC_UNKNOWN_EUM ? SG_CERT_ROGUE_EUM : SG_CERT_EUM];
+    const sg_cert *eum = &pki->c[sc == SG_SC_UNKNOWN_EUM   ? SG_CERT_ROGUE_EUM
+                                 : sc == SG_SC_EXPIRED_EUM ? SG_CERT_EXPIRED_EUM
+                                                           : SG_CERT_EUM];
     sg_der_init(&dd);
     sg_der_open(&dd, 0xBF38);
     sg_der_open(&dd, 0xA0);
@@ -130,10 +132,13 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     js_b64(js, "authenticateServerResponse", asp, asp_n);
     g_string_append(js, "}");
     int rc = 0;
-    if (sc == SG_SC_WRONG_MATCHING_ID || sc == SG_SC_UNKNOWN_EUM) {
-        char *err = sc == SG_SC_WRONG_MATCHING_ID
-                        ? js_failed("8.2.6", "3.8", "Matching ID refused")
-                        : js_failed("8.1.2", "6.1", "EUM certificate verification failed");
+    if (sc == SG_SC_WRONG_MATCHING_ID || sc == SG_SC_UNKNOWN_EUM || sc == SG_SC_EXPIRED_EUM) {
+        /* SGP.22 5.6.3 (ES9+.AuthenticateClient status codes): 8.2.6 Matching ID / 3.8 Refused;
+         * 8.1.2 EUM Certificate / 6.1 Verification failed or 6.3 Expired */
+        char *err = sc == SG_SC_WRONG_MATCHING_ID ? js_failed("8.2.6", "3.8", "Matching ID refused")
+                    : sc == SG_SC_UNKNOWN_EUM
+                        ? js_failed("8.1.2", "6.1", "EUM certificate verification failed")
+                        : js_failed("8.1.2", "6.3", "EUM certificate expired on 2026-02-01");
         http(f, 0, "/gsma/rsp2/es9plus/authenticateClient", js->str, "200 OK", err, false);
         g_free(err);
         g_string_free(js, TRUE);

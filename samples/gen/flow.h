@@ -17,6 +17,7 @@ typedef enum {
     SG_SC_CANCEL_SESSION,      /* the end user declines: ES10 + ES9+ CancelSession */
     SG_SC_HAPPY_PPK,           /* as HAPPY, the profile protected with a PPK (ReplaceSessionKeys);
                                 * the PPK is random (esim_bpp_build): differs on every run */
+    SG_SC_EXPIRED_EUM,         /* the eUICC's EUM certificate has expired: 8.1.2 / 6.3 */
 } sg_scenario;
 
 #define SG_SMDP_ADDRESS "smdpplus.esimscope.test"

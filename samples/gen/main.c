@@ -138,6 +138,7 @@ static const struct {
     {SG_SC_STORE_DATA_6A80, "fail_store_data_6a80.pcapng"},
     {SG_SC_CANCEL_SESSION, "cancel_session.pcapng"},
     {SG_SC_HAPPY_PPK, "happy_ppk_http.pcap"},
+    {SG_SC_EXPIRED_EUM, "fail_expired_eum.pcapng"},
 };
 
 int main(int argc, char **argv)
@@ -187,10 +188,17 @@ int main(int argc, char **argv)
     if (sg_pki_build(&pn, ESIM_CURVE_P256, &d, eid) != 0 ||
         sg_pki_build(&pb, ESIM_CURVE_BP256R1, &d, eid) != 0)
         return 1;
-    if (!sg_pki_verify(&pn, SG_CERT_EUICC, SG_CERT_EUM) ||
-        !sg_pki_verify(&pb, SG_CERT_EUICC, SG_CERT_EUM) ||
-        !sg_pki_verify(&pn, SG_CERT_DPAUTH, -1) || !sg_pki_verify(&pn, SG_CERT_DPPB, -1) ||
-        !sg_pki_verify(&pn, SG_CERT_DPTLS, -1) || !sg_pki_verify(&pn, SG_CERT_DSAUTH, -1) || sg_pki_verify(&pn, SG_CERT_ROGUE_EUM, -1)) {
+    const time_t capture_time = (time_t)(BASE_TIME_US / 1000000);
+    if (!sg_pki_verify(&pn, SG_CERT_EUICC, SG_CERT_EUM, capture_time) ||
+        !sg_pki_verify(&pb, SG_CERT_EUICC, SG_CERT_EUM, capture_time) ||
+        !sg_pki_verify(&pn, SG_CERT_DPAUTH, -1, capture_time) ||
+        !sg_pki_verify(&pn, SG_CERT_DPPB, -1, capture_time) ||
+        !sg_pki_verify(&pn, SG_CERT_DPTLS, -1, capture_time) ||
+        !sg_pki_verify(&pn, SG_CERT_DSAUTH, -1, capture_time) ||
+        sg_pki_verify(&pn, SG_CERT_ROGUE_EUM, -1, 0) ||
+        /* the expired EUM: signatures chain, but not on the day of the captures */
+        !sg_pki_verify(&pn, SG_CERT_EUICC, SG_CERT_EXPIRED_EUM, 0) ||
+        sg_pki_verify(&pn, SG_CERT_EUICC, SG_CERT_EXPIRED_EUM, capture_time)) {
         fprintf(stderr, "esim-samplegen: the generated PKI does not verify\n");
         return 1;
     }

@@ -10,7 +10,7 @@
 
 const char *const sg_cert_file_names[SG_CERT_COUNT] = {
     "CI", "EUM", "EUICC", "DPauth", "DPpb", "DPtls", "rogue_CI", "rogue_EUM", "expired_DPauth",
-    "DSauth",
+    "DSauth", "expired_EUM",
 };
 
 /* One row per certificate: who signs it, its names, validity, role policy (SGP.22 4.5.2.1). */
@@ -56,7 +56,18 @@ static const cert_spec specs[SG_CERT_COUNT] = {
     [SG_CERT_DSAUTH] = {SG_CERT_CI, "TEST SM-DS auth", "esimscope SM-DS", "20260101000000Z",
                         "20360101000000Z", "2.23.146.1.2.1.7", "critical,digitalSignature", 0, -1,
                         "RID:" SG_SMDS_OID, NULL},
+    /* the EUM's name and key (so the eUICC certificate still chains to it by signature), ended
+     * on 2026-02-01, before the captures' date 2026-03-02 */
+    [SG_CERT_EXPIRED_EUM] = {SG_CERT_CI, "esimscope Test EUM", "esimscope EUM", "20260101000000Z",
+                             "20260201000000Z", "2.23.146.1.2.1.2", "critical,keyCertSign,cRLSign",
+                             1, 0, NULL, NULL},
 };
+
+/* The certificate whose key a certificate uses: its own, except the re-issued expired EUM. */
+static int key_owner(int i)
+{
+    return i == SG_CERT_EXPIRED_EUM ? SG_CERT_EUM : i;
+}
 
 static int add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 {
@@ -120,7 +131,7 @@ static int build_one(sg_pki *p, int i, const sg_drbg *d)
     const cert_spec *s = &specs[i];
     sg_cert *c = &p->c[i];
     char label[64];
-    snprintf(label, sizeof label, "key/%s/%s", sg_cert_file_names[i],
+    snprintf(label, sizeof label, "key/%s/%s", sg_cert_file_names[key_owner(i)],
              p->curve == ESIM_CURVE_P256 ? "nist" : "brp");
     if (sg_key_derive(&c->key, p->curve, d, label) != 0)
         return -1;
@@ -242,7 +253,7 @@ int sg_pki_write(const sg_pki *p, const char *dir)
     return 0;
 }
 
-int sg_pki_verify(const sg_pki *p, int leaf, int eum)
+int sg_pki_verify(const sg_pki *p, int leaf, int eum, time_t at)
 {
     X509_STORE *st = X509_STORE_new();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -252,11 +263,14 @@ int sg_pki_verify(const sg_pki *p, int leaf, int eum)
         if (eum >= 0)
             sk_X509_push(chain, p->c[eum].x509);
         X509_STORE_CTX_init(ctx, st, p->c[leaf].x509, chain);
-        /* the fixed validity dates may lie in the future of the machine running this */
-        X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_X509_STRICT);
+        /* the fixed validity dates may lie in the future of the machine running this: check
+         * them at the given time only */
+        if (at)
+            X509_STORE_CTX_set_time(ctx, 0, at);
+        X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_X509_STRICT | (at ? 0 : X509_V_FLAG_NO_CHECK_TIME));
         X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
         ok = X509_verify_cert(ctx) == 1;
-        if (!ok && leaf != SG_CERT_ROGUE_EUM)
+        if (!ok && leaf != SG_CERT_ROGUE_EUM && eum != SG_CERT_EXPIRED_EUM)
             fprintf(stderr, "esim-samplegen: chain of %s: %s\n", sg_cert_file_names[leaf],
                     X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
     }

@@ -36,6 +36,10 @@ for c in nist brp; do
         openssl verify -no_check_time -x509_strict -CAfile "$P/CERT_CI.pem" "$P/CERT_$leaf.pem" >/dev/null || fail "$c: $leaf chain"
     done
     openssl verify -no_check_time -CAfile "$P/CERT_CI.pem" "$P/CERT_rogue_EUM.pem" >/dev/null 2>&1 && fail "$c: rogue EUM verifies"
+    # the expired EUM chains the eUICC by signature, but not on the captures' date (2026-03-02)
+    openssl verify -no_check_time -x509_strict -CAfile "$P/CERT_CI.pem" -untrusted "$P/CERT_expired_EUM.pem" "$P/CERT_EUICC.pem" >/dev/null || fail "$c: expired EUM does not chain"
+    openssl verify -attime 1772442000 -CAfile "$P/CERT_CI.pem" -untrusted "$P/CERT_EUM.pem" "$P/CERT_EUICC.pem" >/dev/null || fail "$c: eUICC chain at the capture date"
+    openssl verify -attime 1772442000 -CAfile "$P/CERT_CI.pem" -untrusted "$P/CERT_expired_EUM.pem" "$P/CERT_EUICC.pem" 2>&1 | grep -q 'certificate has expired' || fail "$c: expired EUM valid at the capture date"
     openssl x509 -in "$P/CERT_EUICC.pem" -noout -subject | grep -q 'serialNumber = 89' || fail "$c: eUICC subject has no EID"
     openssl x509 -in "$P/CERT_DPauth.pem" -noout -text | grep -q '2.23.146.1.2.1.4' || fail "$c: DPauth policy"
 done

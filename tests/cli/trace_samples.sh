@@ -36,6 +36,8 @@ for f in happy_http.pcap happy_http_mss536.pcap happy_ppk_http.pcap; do
 done
 check fail_matching_id.pcapng failed 1 "8.2.6/3.8 Matching ID: Refused"
 check fail_unknown_eum.pcapng failed 1 "8.1.2/6.1 EUM Certificate: Verification failed"
+check fail_expired_eum.pcapng failed 1 "8.1.2/6.3 EUM Certificate: Expired"
+check fail_expired_eum.pcapng failed 1 "(EUM Certificate: Expired) — EUM certificate expired (" # the one-line meaning
 check fail_bpp_mac.pcapng failed 1 "errorReason 8 scp03tSecurityError"
 check fail_store_data_6a80.pcapng failed 1 "SW 6A80"
 check cancel_session.pcapng cancelled 1 "reason endUserRejection"

@@ -48,4 +48,8 @@ check "$c: failure as expert info with its meaning" \
     test -n "$(fields $c 'esim.es9p.failed && _ws.expert.message contains "Matching ID" || _ws.expert.message contains "matching ID"' frame.number)"
 c=fail_unknown_eum.pcapng
 check "$c: 8.1.2 / 6.1" test "$(fields $c 'esim.es9p.status == "Failed"' esim.es9p.subject_code esim.es9p.reason_code)" = "$(printf '8.1.2\t6.1')"
+c=fail_expired_eum.pcapng
+check "$c: 8.1.2 / 6.3" test "$(fields $c 'esim.es9p.status == "Failed"' esim.es9p.subject_code esim.es9p.reason_code)" = "$(printf '8.1.2\t6.3')"
+check "$c: failure as expert info with its meaning" \
+    test -n "$(fields $c 'esim.es9p.failed && _ws.expert.message contains "reasonCode 6.3: EUM certificate expired"' frame.number)"
 finish

@@ -30,6 +30,9 @@ check "fail_matching_id: failed at authenticateClient with 8.2.6/3.8" \
     sh -c "echo '$out' | grep -q 'verdict failed' && echo '$out' | grep -q 'authenticateClient): 8.2.6/3.8'"
 out=$(ts -q -r "$S/fail_unknown_eum.pcapng" -z esim,sessions)
 check "fail_unknown_eum: failed with 8.1.2/6.1" sh -c "echo '$out' | grep -q 'authenticateClient): 8.1.2/6.1'"
+out=$(ts -q -r "$S/fail_expired_eum.pcapng" -z esim,sessions)
+check "fail_expired_eum: failed with 8.1.2/6.3" \
+    sh -c "echo '$out' | grep -q 'verdict failed' && echo '$out' | grep -q 'authenticateClient): 8.1.2/6.3'"
 out=$(ts -q -r "$S/fail_bpp_mac.pcapng" -z esim,sessions)
 check "fail_bpp_mac: failure names scp03tSecurityError" sh -c "echo '$out' | grep -q 'scp03tSecurityError'"
 # the SM-DS event retrieval before the download is its own session
