@@ -112,7 +112,9 @@ int esim_bpp_build(const esim_bpp_build_params *p, esim_bpp_built *o, esim_error
         goto out;
     if (p->use_ppk) {
         esim_buf rsk = { 0 };
-        if (RAND_bytes((uint8_t *)&o->ppk, sizeof o->ppk) != 1) {
+        if (p->ppk) {
+            o->ppk = *p->ppk;
+        } else if (RAND_bytes((uint8_t *)&o->ppk, sizeof o->ppk) != 1) {
             esim_error_set(err, "random PPK generation failed");
             goto out;
         }

@@ -104,16 +104,15 @@ int esim_metadata_decode(const uint8_t *der, size_t len, esim_metadata *m, esim_
     return 0;
 }
 
+/* bits: named bits 0..7 as a mask, bit 0 = 0x80 */
 static int put_bits(esim_buf *b, uint32_t tag, uint8_t bits)
 {
-    uint8_t v[2] = { 0, bits };
-    if (!bits)
-        return esim_tlv_put(b, tag, v, 1);
-    int last = 7;
-    while (!(bits & (1u << (7 - last))))
-        last--;
-    v[0] = (uint8_t)(7 - last); /* DER: no trailing zero bits of a named bit list */
-    return esim_tlv_put(b, tag, v, 2);
+    int set[8];
+    size_t n = 0;
+    for (int i = 0; i < 8; i++)
+        if (bits & (0x80 >> i))
+            set[n++] = i;
+    return esim_tlv_put_bits(b, tag, set, n);
 }
 
 int esim_metadata_encode(const esim_metadata *m, esim_buf *out, esim_error *err)

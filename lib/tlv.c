@@ -230,3 +230,19 @@ int esim_tlv_put(esim_buf *b, uint32_t tag, const void *value, size_t len)
         return -1;
     return esim_buf_append(b, value, len);
 }
+
+int esim_tlv_put_bits(esim_buf *b, uint32_t tag, const int *bits, size_t n)
+{
+    uint8_t v[1 + 8] = { 0 };
+    int hi = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (bits[i] < 0 || bits[i] >= 64)
+            continue;
+        v[1 + bits[i] / 8] |= (uint8_t)(0x80 >> (bits[i] % 8));
+        if (bits[i] > hi)
+            hi = bits[i];
+    }
+    size_t bytes = hi < 0 ? 0 : (size_t)(hi / 8 + 1);
+    v[0] = bytes ? (uint8_t)(7 - hi % 8) : 0; /* unused bits in the last byte */
+    return esim_tlv_put(b, tag, v, 1 + bytes);
+}

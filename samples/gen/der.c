@@ -82,18 +82,8 @@ void sg_der_bool(sg_der *d, uint32_t tag, int v)
 
 void sg_der_bits(sg_der *d, uint32_t tag, const int *bits, size_t nbits)
 {
-    uint8_t b[9] = {0};
-    int hi = -1;
-    for (size_t i = 0; i < nbits; i++) {
-        if (bits[i] < 0 || bits[i] >= 64)
-            continue;
-        b[1 + bits[i] / 8] |= (uint8_t)(0x80 >> (bits[i] % 8));
-        if (bits[i] > hi)
-            hi = bits[i];
-    }
-    size_t bytes = hi < 0 ? 0 : (size_t)(hi / 8 + 1);
-    b[0] = bytes ? (uint8_t)(7 - hi % 8) : 0; /* DER: no trailing zero bits */
-    sg_der_put(d, tag, b, 1 + bytes);
+    if (esim_tlv_put_bits(&d->b, tag, bits, nbits) != 0)
+        d->failed = 1;
 }
 
 void sg_der_oid(sg_der *d, uint32_t tag, const char *dotted)

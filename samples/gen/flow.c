@@ -40,7 +40,8 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     plain_apdu(f, "01A40400", "A0000005591010FFFFFFFF8900000100", true,
                "6F1A8410A0000005591010FFFFFFFF8900000100A5069F6501FF8201FF");
 
-    /* ES10b.GetEUICCInfo1, GetEUICCChallenge */
+    /* ES10b.GetEUICCInfo1, the SM-DS event retrieval, then the mutual authentication with the
+     * SM-DP+ (GetEUICCChallenge, ES9+ initiateAuthentication, AuthenticateServer) */
     size_t info1_n;
     uint8_t *info1 = euicc_info1(f, &info1_n);
     es10(f, (const uint8_t *)"\xBF\x20\x00", 3, info1, info1_n);
@@ -51,85 +52,20 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     sg_drbg_bytes(d, label, echal, 16);
     snprintf(label, sizeof label, "schal/%d", (int)sc);
     sg_drbg_bytes(d, label, schal, 16);
-    uint8_t chal_rsp[21] = {0xBF, 0x2E, 0x12, 0x80, 0x10};
-    memcpy(chal_rsp + 5, echal, 16);
-    es10(f, (const uint8_t *)"\xBF\x2E\x00", 3, chal_rsp, sizeof chal_rsp);
-
-    /* ES9+.InitiateAuthentication */
+    const auth_peer smdp = {0, SG_SMDP_ADDRESS, "smdpAddress",
+                            "/gsma/rsp2/es9plus/initiateAuthentication", SG_CERT_DPAUTH,
+                            sc == SG_SC_UNKNOWN_EUM   ? SG_CERT_ROGUE_EUM
+                            : sc == SG_SC_EXPIRED_EUM ? SG_CERT_EXPIRED_EUM
+                                                      : SG_CERT_EUM,
+                            true};
+    auth_result ar;
+    mutual_auth(f, &smdp, f->tid, f->tid_hex, echal, schal, info1, info1_n, &ar);
     sg_der dd;
-    sg_der_init(&dd);
-    sg_der_open(&dd, 0x30);
-    sg_der_put(&dd, 0x80, f->tid, 16);
-    sg_der_put(&dd, 0x81, echal, 16);
-    sg_der_str(&dd, 0x83, SG_SMDP_ADDRESS);
-    sg_der_put(&dd, 0x84, schal, 16);
-    sg_der_close(&dd);
-    size_t ss1_n;
-    uint8_t *ss1 = finish(&dd, &ss1_n), sig1[67];
-    sign_tlv(f, SG_CERT_DPAUTH, ss1, ss1_n, NULL, 0, sig1);
-    uint8_t ciid[22] = {0x04, 0x14};
-    memcpy(ciid + 2, pki->c[SG_CERT_CI].ski, 20);
-    const sg_cert *dpauth = &pki->c[SG_CERT_DPAUTH];
-
-    GString *js = g_string_new("{");
-    js_str(js, "smdpAddress", SG_SMDP_ADDRESS);
-    js_b64(js, "euiccChallenge", echal, 16);
-    js_b64(js, "euiccInfo1", info1, info1_n);
-    g_string_append(js, "}");
-    GString *jr = js_ok();
-    js_str(jr, "transactionId", f->tid_hex);
-    js_b64(jr, "serverSigned1", ss1, ss1_n);
-    js_b64(jr, "serverSignature1", sig1, sizeof sig1);
-    js_b64(jr, "euiccCiPKIdToBeUsed", ciid, sizeof ciid);
-    js_b64(jr, "serverCertificate", dpauth->der, dpauth->der_len);
-    g_string_append(jr, "}");
-    http(f, 0, "/gsma/rsp2/es9plus/initiateAuthentication", js->str, "200 OK", jr->str, false);
-    g_string_free(js, TRUE);
-    g_string_free(jr, TRUE);
-
-    /* ES10b.AuthenticateServer */
-    sg_der_init(&dd);
-    sg_der_open(&dd, 0xBF38);
-    sg_der_raw(&dd, ss1, ss1_n);
-    sg_der_raw(&dd, sig1, sizeof sig1);
-    sg_der_raw(&dd, ciid, sizeof ciid);
-    sg_der_raw(&dd, dpauth->der, dpauth->der_len);
-    ctx_params1(f, &dd, true);
-    sg_der_close(&dd);
-    size_t asr_n;
-    uint8_t *asr = finish(&dd, &asr_n);
-
-    sg_der_init(&dd);
-    sg_der_open(&dd, 0x30);
-    sg_der_put(&dd, 0x80, f->tid, 16);
-    sg_der_str(&dd, 0x83, SG_SMDP_ADDRESS);
-    sg_der_put(&dd, 0x84, schal, 16);
-    euicc_info2(f, &dd);
-    ctx_params1(f, &dd, true);
-    sg_der_close(&dd);
-    size_t es1_n;
-    uint8_t *es1 = finish(&dd, &es1_n), esig1[67];
-    sign_tlv(f, SG_CERT_EUICC, es1, es1_n, NULL, 0, esig1);
-    const sg_cert *eum = &pki->c[sc == SG_SC_UNKNOWN_EUM   ? SG_CERT_ROGUE_EUM
-                                 : sc == SG_SC_EXPIRED_EUM ? SG_CERT_EXPIRED_EUM
-                                                           : SG_CERT_EUM];
-    sg_der_init(&dd);
-    sg_der_open(&dd, 0xBF38);
-    sg_der_open(&dd, 0xA0);
-    sg_der_raw(&dd, es1, es1_n);
-    sg_der_raw(&dd, esig1, sizeof esig1);
-    sg_der_raw(&dd, pki->c[SG_CERT_EUICC].der, pki->c[SG_CERT_EUICC].der_len);
-    sg_der_raw(&dd, eum->der, eum->der_len);
-    sg_der_close(&dd);
-    sg_der_close(&dd);
-    size_t asp_n;
-    uint8_t *asp = finish(&dd, &asp_n);
-    es10(f, asr, asr_n, asp, asp_n);
 
     /* ES9+.AuthenticateClient */
-    js = g_string_new("{");
+    GString *js = g_string_new("{");
     js_str(js, "transactionId", f->tid_hex);
-    js_b64(js, "authenticateServerResponse", asp, asp_n);
+    js_b64(js, "authenticateServerResponse", ar.asp, ar.asp_n);
     g_string_append(js, "}");
     int rc = 0;
     if (sc == SG_SC_WRONG_MATCHING_ID || sc == SG_SC_UNKNOWN_EUM || sc == SG_SC_EXPIRED_EUM) {
@@ -154,9 +90,9 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     size_t sms2_n;
     uint8_t *sms2 = finish(&dd, &sms2_n), ssig2[67];
     /* SGP.22 5.6.2: smdpSignature2 over smdpSigned2 || euiccSignature1 (tag and length included) */
-    sign_tlv(f, SG_CERT_DPPB, sms2, sms2_n, esig1, sizeof esig1, ssig2);
+    sign_tlv(f, SG_CERT_DPPB, sms2, sms2_n, ar.esig1, sizeof ar.esig1, ssig2);
     const sg_cert *dppb = &pki->c[SG_CERT_DPPB];
-    jr = js_ok();
+    GString *jr = js_ok();
     js_str(jr, "transactionId", f->tid_hex);
     js_b64(jr, "profileMetadata", smr, smr_n);
     js_b64(jr, "smdpSigned2", sms2, sms2_n);
@@ -182,18 +118,9 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
         sg_der_oid(&dd, 0x81, SG_SMDP_OID);
         sg_der_uint(&dd, 0x82, 0);
         sg_der_close(&dd);
-        size_t cs_n;
-        uint8_t *cs = finish(&dd, &cs_n), csig[67];
-        sign_tlv(f, SG_CERT_EUICC, cs, cs_n, NULL, 0, csig);
-        sg_der_init(&dd);
-        sg_der_open(&dd, 0xBF41);
-        sg_der_open(&dd, 0xA0);
-        sg_der_raw(&dd, cs, cs_n);
-        sg_der_raw(&dd, csig, sizeof csig);
-        sg_der_close(&dd);
-        sg_der_close(&dd);
-        size_t cp_n;
-        uint8_t *cp = finish(&dd, &cp_n);
+        size_t cs_n, cp_n;
+        uint8_t *cs = finish(&dd, &cs_n);
+        uint8_t *cp = euicc_signed_ok(f, 0xBF41, cs, cs_n, NULL, 0, &cp_n);
         es10(f, cr, cr_n, cp, cp_n);
         js = g_string_new("{");
         js_str(js, "transactionId", f->tid_hex);
@@ -233,19 +160,10 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     sg_der_put(&dd, 0x80, f->tid, 16);
     sg_der_put(&dd, 0x5F49, otk.pub, 65);
     sg_der_close(&dd);
-    size_t eus2_n;
-    uint8_t *eus2 = finish(&dd, &eus2_n), esig2[67];
+    size_t eus2_n, pdp_n;
+    uint8_t *eus2 = finish(&dd, &eus2_n);
     /* SGP.22 5.7.5: euiccSignature2 over euiccSigned2 || smdpSignature2 */
-    sign_tlv(f, SG_CERT_EUICC, eus2, eus2_n, ssig2, sizeof ssig2, esig2);
-    sg_der_init(&dd);
-    sg_der_open(&dd, 0xBF21);
-    sg_der_open(&dd, 0xA0);
-    sg_der_raw(&dd, eus2, eus2_n);
-    sg_der_raw(&dd, esig2, sizeof esig2);
-    sg_der_close(&dd);
-    sg_der_close(&dd);
-    size_t pdp_n;
-    uint8_t *pdp = finish(&dd, &pdp_n);
+    uint8_t *pdp = euicc_signed_ok(f, 0xBF21, eus2, eus2_n, ssig2, sizeof ssig2, &pdp_n);
     es10(f, pdr, pdr_n, pdp, pdp_n);
     keylog_line(kl, ESIM_KL_EUICC_OTSK, f, otk.d, NULL);
 
@@ -261,12 +179,15 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     size_t cfg_n;
     uint8_t *cfg = finish(&dd, &cfg_n);
     static const uint8_t host_id[] = "esimscope-smdp";
+    esim_bsp_keys ppk; /* the PPK of SG_SC_HAPPY_PPK, from the seed like every other key */
+    snprintf(label, sizeof label, "ppk/%d", (int)sc);
+    sg_drbg_bytes(d, label, (uint8_t *)&ppk, sizeof ppk);
     esim_bpp_build_params bp = {
         .tid = f->tid, .tid_len = 16, .eid = f->eid, .host_id = host_id,
         .host_id_len = sizeof host_id - 1, .dp_pb_key = dppb->key.pk, .euicc_otpk = otk.pub,
         .euicc_otpk_len = 65, .smdp_otsk = smdp_ot.pk, .configure_isdp = cfg,
         .configure_isdp_len = cfg_n, .store_metadata = smr, .store_metadata_len = smr_n,
-        .use_ppk = sc == SG_SC_HAPPY_PPK, .upp = upp, .upp_len = upp_n,
+        .use_ppk = sc == SG_SC_HAPPY_PPK, .ppk = &ppk, .upp = upp, .upp_len = upp_n,
     };
     esim_bpp_built bb;
     esim_error err;
@@ -280,6 +201,7 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     keylog_line(kl, ESIM_KL_SESSION_KEYS, f, NULL, &bb.session);
     if (bp.use_ppk)
         keylog_line(kl, ESIM_KL_PPK, f, NULL, &bb.ppk);
+    esim_wipe(&ppk, sizeof ppk);
 
     /* Split the BPP as the LPA sends it (SGP.22 2.5.5 / 5.7.6): BF36 header + BF23, A0 whole,
      * A1 header then each 88, A2 whole, A3 header then each 86. */
@@ -454,9 +376,6 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
 close:
     plain_apdu(f, "01708001", "", false, "");
     free(info1);
-    free(ss1);
-    free(asr);
-    free(es1);
-    free(asp);
+    free(ar.asp);
     return rc;
 }

@@ -15,8 +15,8 @@ typedef enum {
     SG_SC_BPP_MAC_FAIL,        /* one '86' segment arrives with a wrong MAC */
     SG_SC_STORE_DATA_6A80,     /* the eUICC rejects a STORE DATA block */
     SG_SC_CANCEL_SESSION,      /* the end user declines: ES10 + ES9+ CancelSession */
-    SG_SC_HAPPY_PPK,           /* as HAPPY, the profile protected with a PPK (ReplaceSessionKeys);
-                                * the PPK is random (esim_bpp_build): differs on every run */
+    SG_SC_HAPPY_PPK,           /* as HAPPY, the profile protected with a PPK (ReplaceSessionKeys)
+                                * derived from the seed */
     SG_SC_EXPIRED_EUM,         /* the eUICC's EUM certificate has expired: 8.1.2 / 6.3 */
 } sg_scenario;
 

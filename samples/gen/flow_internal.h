@@ -37,6 +37,10 @@ char *js_failed(const char *subject, const char *reason, const char *msg);
 void sign_tlv(fl *f, int who, const uint8_t *a, size_t an, const uint8_t *b, size_t bn,
               uint8_t out[3 + 64]);
 uint8_t *finish(sg_der *d, size_t *n);
+/* The eUICC's signed answer tag { [0] { tbs, '5F37' signature over tbs || extra } }, the ok
+ * alternative of CancelSessionResponse and PrepareDownloadResponse. */
+uint8_t *euicc_signed_ok(fl *f, uint32_t tag, const uint8_t *tbs, size_t tbs_n,
+                         const uint8_t *extra, size_t extra_n, size_t *n);
 void keylog_line(FILE *kl, esim_keylog_kind kind, fl *f, const uint8_t *scalar,
                  const esim_bsp_keys *k);
 
@@ -52,6 +56,26 @@ uint8_t *profile(fl *f, size_t *n);
 int resign_isc(fl *f, uint8_t *bpp, size_t n, const uint8_t *euicc_otpk);
 int euicc_open_bpp(fl *f, const uint8_t *bpp, size_t n, const uint8_t *otsk, const uint8_t *upp,
                    size_t upp_n, int *fail_part, int *fail_idx);
+
+/* flow_auth.c: the common mutual authentication with an SM-DP+ (ES9+) or an SM-DS (ES11) */
+typedef struct auth_peer {
+    int host;                  /* http(): 0 SM-DP+, 1 SM-DS */
+    const char *address;       /* the server's FQDN */
+    const char *address_field; /* "smdpAddress" / "smdsAddress" in initiateAuthentication */
+    const char *initiate_path; /* URI of initiateAuthentication */
+    int server_cert;           /* SG_CERT_DPAUTH / SG_CERT_DSAUTH */
+    int eum_cert;              /* the EUM certificate the eUICC presents */
+    bool with_matching_id;     /* ctxParams1 carries the matchingId */
+} auth_peer;
+typedef struct auth_result {
+    uint8_t *asp;              /* AuthenticateServerResponse (free()) */
+    size_t asp_n;
+    uint8_t esig1[3 + 64];     /* euiccSignature1 ('5F37' TLV) */
+} auth_result;
+/* ES10b.GetEUICCChallenge, initiateAuthentication (HTTP), ES10b.AuthenticateServer. */
+void mutual_auth(fl *f, const auth_peer *p, const uint8_t tid[16], const char *tid_hex,
+                 const uint8_t echal[16], const uint8_t schal[16], const uint8_t *info1,
+                 size_t info1_n, auth_result *r);
 
 /* flow_es11.c */
 void event_retrieval(fl *f, const uint8_t *info1, size_t info1_n);

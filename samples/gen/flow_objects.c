@@ -3,6 +3,7 @@
 #include "flow_internal.h"
 #include <stdlib.h>
 #include <string.h>
+#include "esim/bpp.h"
 #include "esim/saip_build.h"
 
 /* ---- ES10 data objects ---- */
@@ -74,24 +75,25 @@ void notif_metadata(fl *f, sg_der *d, unsigned seq, int event_bit)
     sg_der_close(d);
 }
 
+/* StoreMetadataRequest with the core library's encoder */
 uint8_t *store_metadata(fl *f, size_t *n)
 {
-    sg_der d;
-    sg_der_init(&d);
-    sg_der_open(&d, 0xBF25);
-    sg_der_put(&d, 0x5A, f->iccid, 10);
-    sg_der_str(&d, 0x91, "esimscope Mobile");
-    sg_der_str(&d, 0x92, "esimscope sample profile");
-    sg_der_uint(&d, 0x95, 2); /* operational */
-    sg_der_open(&d, 0xB6);
-    sg_der_open(&d, 0x30);
-    static const int ev[] = {0, 1, 2, 3};
-    sg_der_bits(&d, 0x80, ev, 4);
-    sg_der_str(&d, 0x81, NOTIF_ADDR);
-    sg_der_close(&d);
-    sg_der_close(&d);
-    sg_der_close(&d);
-    return finish(&d, n);
+    esim_metadata m;
+    memset(&m, 0, sizeof m);
+    memcpy(m.iccid, f->iccid, 10);
+    m.has_iccid = true;
+    snprintf(m.spn, sizeof m.spn, "esimscope Mobile");
+    snprintf(m.name, sizeof m.name, "esimscope sample profile");
+    m.icon_type = -1;
+    m.profile_class = 2; /* operational */
+    m.n_notif = 1;
+    m.notif[0].events = 0xF0; /* install, enable, disable, delete */
+    snprintf(m.notif[0].address, sizeof m.notif[0].address, "%s", NOTIF_ADDR);
+    esim_buf b = {0};
+    esim_error err;
+    if (esim_metadata_encode(&m, &b, &err) != 0 || b.oom)
+        abort();
+    return esim_buf_steal(&b, n);
 }
 
 /* The profile: the core library's production-like SAIP package (esim_saip_build) with every key,

@@ -126,6 +126,22 @@ uint8_t *finish(sg_der *d, size_t *n)
     return p;
 }
 
+uint8_t *euicc_signed_ok(fl *f, uint32_t tag, const uint8_t *tbs, size_t tbs_n,
+                         const uint8_t *extra, size_t extra_n, size_t *n)
+{
+    uint8_t sig[3 + 64];
+    sign_tlv(f, SG_CERT_EUICC, tbs, tbs_n, extra, extra_n, sig);
+    sg_der d;
+    sg_der_init(&d);
+    sg_der_open(&d, tag);
+    sg_der_open(&d, 0xA0);
+    sg_der_raw(&d, tbs, tbs_n);
+    sg_der_raw(&d, sig, sizeof sig);
+    sg_der_close(&d);
+    sg_der_close(&d);
+    return finish(&d, n);
+}
+
 void keylog_line(FILE *kl, esim_keylog_kind kind, fl *f, const uint8_t *scalar,
                  const esim_bsp_keys *k)
 {

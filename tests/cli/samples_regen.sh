@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# esim-samplegen rebuilds the committed samples bit for bit from --seed 1 (all but the PPK sample,
-# whose PPK is random, and the HTTPS one, whose TLS randoms are: docs/samples.md), the generator's own self-checks pass (signatures verify,
+# esim-samplegen rebuilds the committed samples bit for bit from --seed 1 (all but the HTTPS one,
+# whose TLS randoms come from OpenSSL: docs/samples.md), the generator's own self-checks pass (signatures verify,
 # the PKI chains, every BPP opens with the core BPP reader), and esimscope reads the samples back:
 # the APDU layer finds every ES10 command of the download with no warning, and `esimscope bpp`
 # MAC-checks and decrypts every BPP with the sample's key log (and checks smdpSign + DPpb chain).
@@ -18,12 +18,13 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 "$GEN" --seed 1 --out "$tmp/s1" || fail "esim-samplegen --seed 1 failed"
 n=0
 for f in $(cd "$S" && ls *.pcap *.pcapng *.keylog; cd "$S" && find pki -type f); do
-    case $f in happy_ppk_http.* | happy_https.*) continue ;; esac
+    case $f in happy_https.pcapng | happy_https.sslkeylog) continue ;; esac
     n=$((n + 1))
     cmp -s "$S/$f" "$tmp/s1/$f" || fail "$f differs from a fresh --seed 1 run"
 done
 [ $n -ge 60 ] || fail "only $n files compared"
-[ -f "$tmp/s1/happy_ppk_http.pcap" ] || fail "happy_ppk_http.pcap not written"
+[ -f "$tmp/s1/happy_https.pcapng" ] || fail "happy_https.pcapng not written"
+grep -q '^PPK ' "$S/happy_ppk_http.keylog" || fail "happy_ppk_http.keylog has no PPK line"
 # another seed gives other keys
 "$GEN" --seed 2 --out "$tmp/s2" || fail "esim-samplegen --seed 2 failed"
 cmp -s "$tmp/s1/pki/nist/CERT_EUICC.der" "$tmp/s2/pki/nist/CERT_EUICC.der" && fail "seed 2 gave the same eUICC certificate"

@@ -97,8 +97,10 @@ typedef struct tk_bpp {
     esim_bpp_built built;
 } tk_bpp;
 
-static inline int tk_bpp_make(tk_bpp *t, const tk_pki *pki, esim_curve c, bool use_ppk,
-                       const uint8_t *upp, size_t upp_len, esim_error *e)
+/* ppk: the PPK to use (use_ppk), NULL = a random one */
+static inline int tk_bpp_make_ppk(tk_bpp *t, const tk_pki *pki, esim_curve c, bool use_ppk,
+                                  const esim_bsp_keys *ppk, const uint8_t *upp, size_t upp_len,
+                                  esim_error *e)
 {
     memset(t, 0, sizeof *t);
     t->euicc = esim_ec_generate(c, e);
@@ -120,11 +122,17 @@ static inline int tk_bpp_make(tk_bpp *t, const tk_pki *pki, esim_curve c, bool u
         .euicc_otpk = t->euicc_otpk, .euicc_otpk_len = t->euicc_otpk_len,
         .configure_isdp = cfg, .configure_isdp_len = sizeof cfg,
         .store_metadata = md.data, .store_metadata_len = md.len,
-        .use_ppk = use_ppk, .upp = upp, .upp_len = upp_len,
+        .use_ppk = use_ppk, .ppk = ppk, .upp = upp, .upp_len = upp_len,
     };
     int rc = esim_bpp_build(&p, &t->built, e);
     esim_buf_free(&md);
     return rc;
+}
+
+static inline int tk_bpp_make(tk_bpp *t, const tk_pki *pki, esim_curve c, bool use_ppk,
+                              const uint8_t *upp, size_t upp_len, esim_error *e)
+{
+    return tk_bpp_make_ppk(t, pki, c, use_ppk, NULL, upp, upp_len, e);
 }
 
 static inline void tk_bpp_free(tk_bpp *t)

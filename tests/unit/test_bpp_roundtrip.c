@@ -171,6 +171,33 @@ static void test_random_profiles(void **state)
     }
 }
 
+/* A PPK supplied by the caller (the sample generator derives it from its seed) is the one the
+ * ReplaceSessionKeys carries and the one that protects the '86' segments. */
+static void test_supplied_ppk(void **state)
+{
+    (void)state;
+    tk_pki pki;
+    tk_pki_make(&pki, ESIM_CURVE_P256, "Test CI");
+    esim_bsp_keys ppk;
+    for (size_t i = 0; i < sizeof ppk; i++)
+        ((uint8_t *)&ppk)[i] = (uint8_t)(0xA0 + i);
+    uint8_t upp[3000];
+    RAND_bytes(upp, sizeof upp);
+    tk_bpp t;
+    esim_error e;
+    if (tk_bpp_make_ppk(&t, &pki, ESIM_CURVE_P256, true, &ppk, upp, sizeof upp, &e) != 0)
+        fail_msg("build: %s", e.msg);
+    assert_memory_equal(&t.built.ppk, &ppk, sizeof ppk);
+    assert_memory_not_equal(&t.built.session, &ppk, sizeof ppk);
+    esim_bpp b;
+    assert_int_equal(esim_bpp_parse(t.built.bpp, t.built.bpp_len, &b, &e), 0);
+    open_with(&t, &b, ESIM_KL_SESSION_KEYS, upp, sizeof upp, true); /* PPK from the RSK */
+    open_with(&t, &b, ESIM_KL_PPK, upp, sizeof upp, true);
+    esim_bpp_clear(&b);
+    tk_bpp_free(&t);
+    tk_pki_free(&pki);
+}
+
 static void test_ts48_profiles(void **state)
 {
     (void)state;
@@ -248,6 +275,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_profiles),
+        cmocka_unit_test(test_supplied_ppk),
         cmocka_unit_test(test_ts48_profiles),
         cmocka_unit_test(test_asn1_crosscheck),
     };

@@ -115,6 +115,31 @@ static void test_iterate(void **state)
     free(d);
 }
 
+/* BIT STRING of named bits in DER: unused-bit count from the highest set bit, no trailing
+ * zero bytes, the empty set as one byte 00 (X.690 11.2.2) */
+static void test_put_bits(void **state)
+{
+    (void)state;
+    static const struct {
+        int bits[4];
+        size_t n;
+        uint8_t want[5];
+        size_t want_len;
+    } cases[] = {
+        {{0}, 0, {0x03, 0x01, 0x00}, 3},
+        {{0, 1, 2, 3}, 4, {0x03, 0x02, 0x04, 0xF0}, 4},
+        {{7}, 1, {0x03, 0x02, 0x00, 0x01}, 4},
+        {{8, 99, -1}, 3, {0x03, 0x03, 0x07, 0x00, 0x80}, 5}, /* 99 and -1 ignored */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        esim_buf b = { 0 };
+        assert_int_equal(esim_tlv_put_bits(&b, 0x03, cases[i].bits, cases[i].n), 0);
+        assert_int_equal(b.len, cases[i].want_len);
+        assert_memory_equal(b.data, cases[i].want, cases[i].want_len);
+        esim_buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -122,6 +147,7 @@ int main(void)
         cmocka_unit_test(test_long_lengths),
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_iterate),
+        cmocka_unit_test(test_put_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

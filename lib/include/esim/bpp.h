@@ -183,7 +183,9 @@ typedef struct esim_bpp_build_params {
     size_t configure_isdp_len;
     const uint8_t *store_metadata;  /* whole 'BF25' TLV (required) */
     size_t store_metadata_len;
-    bool use_ppk;                   /* protect the profile with a random PPK + ReplaceSessionKeys */
+    bool use_ppk;                   /* protect the profile with a PPK + ReplaceSessionKeys */
+    const esim_bsp_keys *ppk;       /* with use_ppk: the PPK (PPK-ENC, PPK-CMAC, initial MCV);
+                                     * NULL = random (RAND_bytes) */
     const uint8_t *upp;             /* the profile: SAIP ProfileElements, DER */
     size_t upp_len;
 } esim_bpp_build_params;

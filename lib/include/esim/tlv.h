@@ -74,4 +74,8 @@ size_t esim_tlv_encode_header(uint32_t tag, size_t len, uint8_t out[10]);
 int esim_tlv_put_header(esim_buf *b, uint32_t tag, size_t len);
 /* Writes tag + length + value. */
 int esim_tlv_put(esim_buf *b, uint32_t tag, const void *value, size_t len);
+/* Writes a BIT STRING of named bits with the bits[0..n) set (bit 0 = most significant bit of
+ * the first byte; numbers outside 0..63 are ignored), in DER: no trailing zero bits (X.690
+ * 11.2.2), so the empty set is '03 01 00'-shaped. */
+int esim_tlv_put_bits(esim_buf *b, uint32_t tag, const int *bits, size_t n);
 #endif
