@@ -363,32 +363,66 @@ void esim_apdu_feed(esim_apdu_ctx *c, uint64_t frame, uint64_t frame_rsp, int64_
                 cmd_len < 4 ? "command APDU" : "response APDU", cmd_len < 4 ? cmd_len : rsp_len);
         return;
     }
-    /* ISO 7816-3 clause 12.1: cases by body length. */
+    esim_apdu_body body;
     const uint8_t *data = NULL;
-    size_t dlen = 0, body = cmd_len - 4;
-    const uint8_t *b = cmd + 4;
-    if (body <= 1) {
-        /* case 1 or 2 short */
-    } else if (b[0] != 0 && (body == 1u + b[0] || body == 2u + b[0])) {
-        data = b + 1; /* case 3 or 4 short */
-        dlen = b[0];
-    } else if (b[0] == 0 && body == 3) {
-        /* case 2 extended */
-    } else if (b[0] == 0 && body >= 3) {
-        size_t lc = (size_t)b[1] << 8 | b[2];
-        if (lc && (body == 3 + lc || body == 5 + lc)) {
-            data = b + 3; /* case 3 or 4 extended */
-            dlen = lc;
-        }
-    }
-    if (body > 1 && !data && !(b[0] == 0 && body == 3)) {
+    size_t dlen = 0;
+    if (!esim_apdu_parse_body(cmd, cmd_len, &body)) {
         finding(c, frame, sec, nsec, 0,
                 "command APDU %02X %02X: body of %zu bytes matches no ISO 7816-3 case", cmd[0],
-                cmd[1], body);
-        data = b; /* keep the bytes: better something than nothing */
-        dlen = body;
+                cmd[1], cmd_len - 4);
+        data = cmd + 4; /* keep the bytes: better something than nothing */
+        dlen = cmd_len - 4;
+    } else if (body.data_len) {
+        data = cmd + body.data_off;
+        dlen = body.data_len;
     }
     start(c, frame, frame_rsp, sec, nsec, cmd, data, dlen, rsp, rsp_len);
+}
+
+bool esim_apdu_parse_body(const uint8_t *cmd, size_t cmd_len, esim_apdu_body *out)
+{
+    memset(out, 0, sizeof *out);
+    if (cmd_len < 4)
+        return false;
+    /* ISO 7816-3 clause 12.1: cases by body length. */
+    size_t body = cmd_len - 4;
+    const uint8_t *b = cmd + 4;
+    if (body == 0)
+        return true; /* case 1 */
+    if (body == 1) {
+        out->has_le = true; /* case 2 short */
+        out->le = b[0] ? b[0] : 256;
+        return true;
+    }
+    if (b[0] != 0 && (body == 1u + b[0] || body == 2u + b[0])) {
+        out->data_off = 5; /* case 3 or 4 short */
+        out->data_len = b[0];
+        out->has_le = body == 2u + b[0];
+        if (out->has_le)
+            out->le = b[body - 1] ? b[body - 1] : 256;
+        return true;
+    }
+    if (b[0] != 0 || body < 3)
+        return false;
+    out->extended = true;
+    size_t v = (size_t)b[1] << 8 | b[2];
+    if (body == 3) {
+        out->has_le = true; /* case 2 extended */
+        out->le = v ? (uint32_t)v : 65536;
+        return true;
+    }
+    if (v && (body == 3 + v || body == 5 + v)) {
+        out->data_off = 7; /* case 3 or 4 extended */
+        out->data_len = v;
+        out->has_le = body == 5 + v;
+        if (out->has_le) {
+            uint32_t le = (uint32_t)b[body - 2] << 8 | b[body - 1];
+            out->le = le ? le : 65536;
+        }
+        return true;
+    }
+    out->extended = false;
+    return false;
 }
 
 size_t esim_apdu_t0_split(const uint8_t *msg, size_t len)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "esim/capture.h"
 #include "esim/ccid.h"
+#include "esim/t1.h"
 
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t le32(const uint8_t *p)
@@ -108,43 +109,56 @@ bool esim_ccid_looks_like(const uint8_t *d, size_t n, bool to_device)
     return memchr(t, d[0], nt) != NULL;
 }
 
-/* ---- T=1 (ISO/IEC 7816-3 clause 11) ---- */
+/* ---- protocol of a slot ---- */
 
-static bool t1_pcb_valid(uint8_t pcb)
+void esim_ccid_proto_init(esim_ccid_proto *p)
 {
-    if (!(pcb & 0x80))
-        return (pcb & 0x1F) == 0; /* I-block: 0 N(S) M 00000 */
-    if ((pcb & 0xC0) == 0x80)
-        return (pcb & 0x2C) == 0; /* R-block: 10 0 N(R) 00 error(2) */
-    return (pcb & 0x1F) <= 0x04;  /* S-block: 11 response type(5): RESYNCH IFS ABORT WTX */
+    memset(p, 0, sizeof *p);
+    p->edc_size = 1;
 }
 
-static bool t1_shape(const uint8_t *d, size_t n, size_t edc)
+void esim_ccid_proto_message(esim_ccid_proto *p, bool to_device, const uint8_t *m, size_t n)
 {
-    if (n < 3 + edc || (d[0] & 0x88) || d[2] == 0xFF || n != 3u + d[2] + edc ||
-        !t1_pcb_valid(d[1]))
-        return false;
-    if (edc == 1) {
-        uint8_t x = 0;
-        for (size_t i = 0; i < n; i++)
-            x ^= d[i];
-        return x == 0;
+    if (n < CCID_HDR)
+        return;
+    uint8_t proto;
+    if (to_device && m[0] == PC_SET_PARAMETERS)
+        proto = m[7];
+    else if (!to_device && m[0] == RDR_PARAMETERS)
+        proto = m[9];
+    else {
+        if (to_device && m[0] == PC_ICC_POWER_ON && !p->negotiated)
+            p->proto = ESIM_CCID_PROTO_UNKNOWN; /* another card may answer */
+        return;
     }
-    return true;
+    if (proto > 1)
+        return;
+    p->negotiated = true;
+    p->proto = proto == 0 ? ESIM_CCID_PROTO_T0 : ESIM_CCID_PROTO_T1;
+    /* abProtocolDataStructure for T=1 (CCID 6.1.7): bmFindexDindex, bmTCCKST1 (bit 0: CRC) */
+    if (proto == 1 && n >= CCID_HDR + 2)
+        p->edc_size = (m[CCID_HDR + 1] & 0x01) ? 2 : 1;
 }
 
-bool esim_t1_looks_like(const uint8_t *d, size_t n)
+bool esim_ccid_proto_is_t1(const esim_ccid_proto *p, const uint8_t *d, size_t n)
 {
-    return t1_shape(d, n, 1);
+    if (p->proto == ESIM_CCID_PROTO_T1)
+        return n >= 3;
+    return p->proto == ESIM_CCID_PROTO_UNKNOWN && esim_t1_looks_like(d, n);
 }
 
-enum { PROTO_UNKNOWN, PROTO_T0, PROTO_T1 };
+void esim_ccid_proto_learn_t1(esim_ccid_proto *p)
+{
+    if (p->proto == ESIM_CCID_PROTO_UNKNOWN)
+        p->proto = ESIM_CCID_PROTO_T1;
+}
+
+/* ---- per reader state ---- */
 
 typedef struct chain {
     uint8_t *p;
     size_t n, cap;
     size_t last_off;  /* start of the last I-block's INF (for retransmissions) */
-    int last_ns;      /* N(S) of the last I-block appended, -1 if none */
 } chain;
 
 typedef struct slot {
@@ -155,11 +169,10 @@ typedef struct slot {
     uint64_t cmd_frame;
     int64_t cmd_sec;
     uint32_t cmd_nsec;
-    int proto;
-    size_t edc;       /* T=1 epilogue: 1 (LRC) or 2 (CRC) */
+    esim_ccid_proto proto;
     /* T=1 exchange in progress */
+    esim_t1_link link;
     chain t1_cmd, t1_rsp;
-    bool t1_cmd_done;
     uint64_t t1_frame;
     int64_t t1_sec;
     uint32_t t1_nsec;
@@ -180,8 +193,8 @@ esim_ccid *esim_ccid_new(esim_apdu_ctx *apdu)
         return NULL;
     c->apdu = apdu;
     for (int i = 0; i < CCID_SLOTS; i++) {
-        c->s[i].edc = 1;
-        c->s[i].t1_cmd.last_ns = c->s[i].t1_rsp.last_ns = -1;
+        esim_ccid_proto_init(&c->s[i].proto);
+        esim_t1_link_init(&c->s[i].link);
     }
     return c;
 }
@@ -217,90 +230,54 @@ static bool reserve(uint8_t **p, size_t *cap, size_t need)
     return true;
 }
 
-static void t1_reset(slot *s)
+/* Puts an I-block's INF where the link says (a retransmission replaces the previous one). */
+static bool chain_put(chain *ch, const esim_t1_step *st, const uint8_t *blk,
+                      const esim_t1_block *b)
 {
-    s->t1_cmd.n = s->t1_rsp.n = 0;
-    s->t1_cmd.last_ns = s->t1_rsp.last_ns = -1;
-    s->t1_cmd_done = false;
-}
-
-/* Appends an I-block's INF; a block with the N(S) of the previous one is a retransmission and
- * replaces it. */
-static bool chain_add(chain *ch, int ns, const uint8_t *inf, size_t n)
-{
-    if (ns == ch->last_ns)
+    if (st->index == 0 && !st->retransmission)
+        ch->n = 0;
+    if (st->retransmission)
         ch->n = ch->last_off;
-    if (!reserve(&ch->p, &ch->cap, ch->n + n))
+    if (!reserve(&ch->p, &ch->cap, ch->n + b->inf_len))
         return false;
     ch->last_off = ch->n;
-    ch->last_ns = ns;
-    if (n)
-        memcpy(ch->p + ch->n, inf, n);
-    ch->n += n;
+    if (b->inf_len)
+        memcpy(ch->p + ch->n, blk + b->inf_off, b->inf_len);
+    ch->n += b->inf_len;
     return true;
 }
 
-/* One T=1 block from the terminal (cmd) and the card's answer (rsp), both of valid shape
- * (t1_shape checked the lengths). */
+/* One T=1 block from the terminal (cmd) and the card's answer (rsp), both valid. */
 static int t1_exchange(esim_ccid *c, slot *s, uint64_t frame, const uint8_t *cmd,
-                       const uint8_t *rsp, esim_error *err)
+                       const esim_t1_block *cb, const uint8_t *rsp, const esim_t1_block *rb,
+                       esim_error *err)
 {
-    uint8_t cp = cmd[1], rp = rsp[1];
-    if ((cp & 0xC0) == 0xC0 && (cp & 0x1F) == 0x00) { /* S(RESYNCH request) */
-        t1_reset(s);
-        return 0;
-    }
-    if (!(cp & 0x80)) { /* terminal I-block */
-        if (s->t1_cmd_done) {
-            /* the card NAKed (R-block) the last block and the terminal sends it again, or a new
-             * command starts and the previous exchange never completed */
-            bool resend = ((cp >> 6) & 1) == s->t1_cmd.last_ns && s->t1_rsp.last_ns < 0;
-            if (resend)
-                s->t1_cmd_done = false;
-            else
-                t1_reset(s);
-        }
-        if (s->t1_cmd.n == 0 && s->t1_cmd.last_ns < 0) {
+    esim_t1_step st = esim_t1_from_terminal(&s->link, cb);
+    if (st.part == ESIM_T1_COMMAND) {
+        if (st.index == 0 && !st.retransmission) {
             s->t1_frame = s->cmd_frame;
             s->t1_sec = s->cmd_sec;
             s->t1_nsec = s->cmd_nsec;
         }
-        if (!chain_add(&s->t1_cmd, (cp >> 6) & 1, cmd + 3, cmd[2]))
+        if (!chain_put(&s->t1_cmd, &st, cmd, cb)) {
+            esim_t1_link_init(&s->link);
             return esim_error_set(err, "T=1 command chain too long");
-        if (cp & 0x20)
-            return 0; /* M: more blocks follow, the card answers with R(N(R)) */
-        s->t1_cmd_done = true;
-    }
-    /* other terminal blocks: R-blocks asking for the card's next block, S(WTX/IFS response) */
-    if (!s->t1_cmd_done)
-        return 0;
-    if (!(rp & 0x80)) { /* card I-block: response data */
-        if (!chain_add(&s->t1_rsp, (rp >> 6) & 1, rsp + 3, rsp[2]))
-            return esim_error_set(err, "T=1 response chain too long");
-        if (rp & 0x20)
-            return 0; /* more: the terminal will send R(N(R)) */
-        if (s->t1_rsp.n < 2) {
-            t1_reset(s);
-            return esim_error_set(err, "T=1 response of %zu bytes has no status word",
-                                  s->t1_rsp.n);
         }
-        esim_apdu_feed(c->apdu, s->t1_frame, frame, s->t1_sec, s->t1_nsec, s->t1_cmd.p,
-                       s->t1_cmd.n, s->t1_rsp.p, s->t1_rsp.n);
-        t1_reset(s);
     }
-    /* card R-block (NAK: the terminal retransmits) or S(WTX request): keep waiting */
+    st = esim_t1_from_card(&s->link, rb);
+    if (st.part != ESIM_T1_RESPONSE)
+        return 0;
+    if (!chain_put(&s->t1_rsp, &st, rsp, rb)) {
+        esim_t1_link_init(&s->link);
+        return esim_error_set(err, "T=1 response chain too long");
+    }
+    if (!st.last)
+        return 0;
+    if (s->t1_rsp.n < 2)
+        return esim_error_set(err, "T=1 response of %zu bytes has no status word", s->t1_rsp.n);
+    esim_apdu_feed(c->apdu, s->t1_frame, frame, s->t1_sec, s->t1_nsec, s->t1_cmd.p,
+                   s->t1_cmd.n, s->t1_rsp.p, s->t1_rsp.n);
     return 0;
-}
-
-static void set_protocol(slot *s, uint8_t proto, const uint8_t *data, size_t n)
-{
-    if (proto == 0)
-        s->proto = PROTO_T0;
-    else if (proto == 1) {
-        s->proto = PROTO_T1;
-        if (n >= 2)
-            s->edc = (data[1] & 0x01) ? 2 : 1; /* bmTCCKST1 bit 0: CRC */
-    }
 }
 
 static int answer(esim_ccid *c, uint64_t frame, int64_t sec, uint32_t nsec, const uint8_t *m,
@@ -313,8 +290,7 @@ static int answer(esim_ccid *c, uint64_t frame, int64_t sec, uint32_t nsec, cons
     slot *s = &c->s[slot_no];
     const uint8_t *data = m + CCID_HDR;
     size_t dn = n - CCID_HDR;
-    if (m[0] == RDR_PARAMETERS)
-        set_protocol(s, m[9], data, dn);
+    esim_ccid_proto_message(&s->proto, false, m, n);
     if (!s->cmd_valid || s->cmd_seq != seq)
         return 0; /* no command seen for it (capture started late) */
     /* bmCommandStatus (bits 7-6) = 2: time extension requested, the real answer follows */
@@ -323,7 +299,7 @@ static int answer(esim_ccid *c, uint64_t frame, int64_t sec, uint32_t nsec, cons
     s->cmd_valid = false;
     bool failed = (status >> 6) != 0;
     if (s->cmd_type == PC_ICC_POWER_ON && m[0] == RDR_DATA_BLOCK && !failed) {
-        t1_reset(s);
+        esim_t1_link_init(&s->link);
         esim_apdu_atr(c->apdu, frame, sec, nsec, data, dn);
         return 0;
     }
@@ -332,13 +308,18 @@ static int answer(esim_ccid *c, uint64_t frame, int64_t sec, uint32_t nsec, cons
     if (failed)
         return esim_error_set(err, "frame %llu: CCID XfrBlock failed (bStatus %02X, bError %02X)",
                               (unsigned long long)frame, status, m[8]);
-    bool t1 = s->proto == PROTO_T1 ? t1_shape(s->cmd, s->cmd_len, s->edc) && t1_shape(data, dn, s->edc)
-              : s->proto == PROTO_T0 ? false
-              : esim_t1_looks_like(s->cmd, s->cmd_len) && esim_t1_looks_like(data, dn);
-    if (t1)
-        return t1_exchange(c, s, frame, s->cmd, data, err);
-    if (s->proto == PROTO_T1 && s->cmd_len >= 3)
-        return esim_error_set(err, "frame %llu: T=1 block malformed (length or EDC)",
+    if (esim_ccid_proto_is_t1(&s->proto, s->cmd, s->cmd_len) &&
+        esim_ccid_proto_is_t1(&s->proto, data, dn)) {
+        esim_t1_block cb, rb;
+        esim_t1_parse(s->cmd, s->cmd_len, s->proto.edc_size, &cb);
+        esim_t1_parse(data, dn, s->proto.edc_size, &rb);
+        if (esim_t1_valid(&cb) && esim_t1_valid(&rb)) {
+            esim_ccid_proto_learn_t1(&s->proto);
+            return t1_exchange(c, s, frame, s->cmd, &cb, data, &rb, err);
+        }
+    }
+    if (s->proto.proto == ESIM_CCID_PROTO_T1)
+        return esim_error_set(err, "frame %llu: T=1 block malformed (NAD, PCB, length or EDC)",
                               (unsigned long long)frame);
     /* APDU level (short/extended APDU exchange) or T=0 TPDU level: command and response as is */
     if (dn < 2)
@@ -359,8 +340,7 @@ static int message(esim_ccid *c, uint64_t frame, int64_t sec, uint32_t nsec, boo
         return esim_error_set(err, "frame %llu: CCID slot %u not supported",
                               (unsigned long long)frame, slot_no);
     slot *s = &c->s[slot_no];
-    if (m[0] == PC_SET_PARAMETERS)
-        set_protocol(s, m[7], m + CCID_HDR, n - CCID_HDR);
+    esim_ccid_proto_message(&s->proto, true, m, n);
     if (!reserve(&s->cmd, &s->cmd_cap, n - CCID_HDR))
         return esim_error_set(err, "CCID message too long");
     s->cmd_valid = true;

@@ -333,6 +333,45 @@ static void gsmtap_variants(void **state)
     esim_apdu_free(c);
 }
 
+/* ISO 7816-3 12.1: the data field and Le of every command case, short and extended */
+static void apdu_cases(void **state)
+{
+    (void)state;
+    esim_apdu_body b;
+    const uint8_t c1[] = {0x00, 0x70, 0x00, 0x00};
+    assert_true(esim_apdu_parse_body(c1, sizeof c1, &b));
+    assert_int_equal(b.data_len, 0);
+    assert_false(b.has_le);
+    const uint8_t c2s[] = {0x00, 0xC0, 0x00, 0x00, 0x00};
+    assert_true(esim_apdu_parse_body(c2s, sizeof c2s, &b));
+    assert_true(b.has_le);
+    assert_int_equal(b.le, 256);
+    const uint8_t c4s[] = {0x81, 0xE2, 0x91, 0x00, 0x02, 0xBF, 0x20, 0x00};
+    assert_true(esim_apdu_parse_body(c4s, sizeof c4s, &b));
+    assert_int_equal(b.data_off, 5);
+    assert_int_equal(b.data_len, 2);
+    assert_true(b.has_le);
+    assert_false(b.extended);
+    uint8_t c4e[4 + 3 + 300 + 2] = {0x81, 0xE2, 0x91, 0x00, 0x00, 0x01, 0x2C};
+    assert_true(esim_apdu_parse_body(c4e, sizeof c4e, &b));
+    assert_true(b.extended);
+    assert_int_equal(b.data_off, 7);
+    assert_int_equal(b.data_len, 300);
+    assert_true(b.has_le);
+    assert_int_equal(b.le, 65536);
+    assert_true(esim_apdu_parse_body(c4e, sizeof c4e - 2, &b));
+    assert_false(b.has_le);
+    assert_int_equal(b.data_len, 300);
+    const uint8_t c2e[] = {0x00, 0xB0, 0x00, 0x00, 0x00, 0x01, 0x00};
+    assert_true(esim_apdu_parse_body(c2e, sizeof c2e, &b));
+    assert_true(b.extended);
+    assert_int_equal(b.le, 256);
+    assert_int_equal(b.data_len, 0);
+    const uint8_t bad[] = {0x00, 0xA4, 0x04, 0x00, 0x05, 0x01};
+    assert_false(esim_apdu_parse_body(bad, sizeof bad, &b));
+    assert_false(esim_apdu_parse_body(bad, 3, &b));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +379,7 @@ int main(void)
         cmocka_unit_test(store_data_chaining),
         cmocka_unit_test(tables_and_split),
         cmocka_unit_test(gsmtap_variants),
+        cmocka_unit_test(apdu_cases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

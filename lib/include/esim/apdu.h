@@ -70,6 +70,17 @@ void esim_apdu_atr(esim_apdu_ctx *c, uint64_t frame, int64_t sec, uint32_t nsec,
  * STORE DATA chain. */
 void esim_apdu_flush(esim_apdu_ctx *c);
 
+/* The body of a command APDU (ISO 7816-3 clause 12.1: cases 1 to 4, short or extended):
+ * where its data field is and the Le it asks for. Returns false when the body matches no case
+ * (the data field is then unknown). */
+typedef struct esim_apdu_body {
+    size_t data_off, data_len; /* data field (0, 0 when none): offset 5 short, 7 extended */
+    bool extended;             /* extended length fields */
+    bool has_le;
+    uint32_t le;               /* Le as a count (short 00 = 256, extended 0000 = 65536) */
+} esim_apdu_body;
+bool esim_apdu_parse_body(const uint8_t *cmd, size_t cmd_len, esim_apdu_body *out);
+
 /* Splits a T=0 message (header + data + SW, len >= 7) into command length (5 + command data)
  * and the rest (response data + SW). TS 102 221 clause 7.2.2 / ISO 7816-3 clause 12.2: in a T=0
  * TPDU P3 is Lc for cases 3/4 (data to the card) and Le for case 2 (data from the card); only

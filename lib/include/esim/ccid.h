@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "esim/apdu.h"
 #include "esim/error.h"
+#include "esim/t1.h"
 
 enum { ESIM_USB_XFER_ISO = 0, ESIM_USB_XFER_INTERRUPT = 1, ESIM_USB_XFER_CONTROL = 2,
        ESIM_USB_XFER_BULK = 3 };
@@ -44,7 +45,22 @@ void esim_ccid_free(esim_ccid *c);
 int esim_ccid_feed(esim_ccid *c, uint64_t frame, int64_t sec, uint32_t nsec, bool to_device,
                    const uint8_t *d, size_t n, esim_error *err);
 
-/* True when a block has the shape of an ISO 7816-3 T=1 block (prologue NAD PCB LEN, INF of LEN
- * bytes, LRC that checks, or a 2-byte CRC). */
-bool esim_t1_looks_like(const uint8_t *d, size_t n);
+/* The protocol below the CCID messages of one slot: from PC_to_RDR_SetParameters /
+ * RDR_to_PC_Parameters (bProtocolNum; for T=1 bmTCCKST1 bit 0 = CRC epilogue), otherwise
+ * learned from the first exchange whose command and response are both valid T=1 blocks. A
+ * power-on forgets a learned protocol (not a negotiated one). */
+enum { ESIM_CCID_PROTO_UNKNOWN = 0, ESIM_CCID_PROTO_T0, ESIM_CCID_PROTO_T1 };
+typedef struct esim_ccid_proto {
+    uint8_t proto;          /* ESIM_CCID_PROTO_* */
+    bool negotiated;        /* from a Parameters message */
+    uint8_t edc_size;       /* T=1 epilogue: 1 LRC, 2 CRC */
+} esim_ccid_proto;
+void esim_ccid_proto_init(esim_ccid_proto *p);
+/* Applies one whole CCID message (header included) of the slot. */
+void esim_ccid_proto_message(esim_ccid_proto *p, bool to_device, const uint8_t *m, size_t n);
+/* Whether XfrBlock / DataBlock data are to be read as a T=1 block: always on a T=1 slot (a
+ * malformed block included), on a slot of unknown protocol when they look like one. */
+bool esim_ccid_proto_is_t1(const esim_ccid_proto *p, const uint8_t *d, size_t n);
+/* A command and its response were valid T=1 blocks. */
+void esim_ccid_proto_learn_t1(esim_ccid_proto *p);
 #endif
