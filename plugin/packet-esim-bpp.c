@@ -50,41 +50,45 @@ static esim_keylog *keylog(packet_info *pinfo, proto_item *pi)
     return kl;
 }
 
-static void plaintext(tvbuff_t *parent, packet_info *pinfo, proto_tree *tree, const char *name,
-                      const uint8_t *p, size_t n, bool secret, bool many)
+/* A decrypted object, or with `many` the UPP: a sequence of ProfileElements (SAIP). */
+static void plain_tree(tvbuff_t *t, packet_info *pinfo, proto_tree *st, const uint8_t *p,
+                       size_t n, bool many)
 {
-    if (!p || !n)
-        return;
-    if (secret && !esim_pref_show_keys) {
-        /* decode from a private copy; only the masked tree is shown */
-        guint8 *copy = (guint8 *)wmem_memdup(pinfo->pool, p, n);
-        tvbuff_t *t = tvb_new_child_real_data(parent, copy, (guint)n, (gint)n);
-        proto_tree *st = proto_tree_add_subtree_format(tree, parent, 0, 0, ett_bpp_plain, NULL,
-                                                       "%s (decrypted, %zu bytes, key material "
-                                                       "masked)", name, n);
-        esim_asn1_summary sum;
-        esim_dissect_asn1(t, 0, (int)n, pinfo, st, NULL, &sum);
-        memset(copy, 0, n);
-        return;
-    }
-    guint8 *copy = (guint8 *)wmem_memdup(pinfo->pool, p, n);
-    tvbuff_t *t = tvb_new_child_real_data(parent, copy, (guint)n, (gint)n);
-    add_new_data_source(pinfo, t, name);
-    proto_tree *st = proto_tree_add_subtree_format(tree, t, 0, (int)n, ett_bpp_plain, NULL,
-                                                   "%s (decrypted, %zu bytes)", name, n);
     esim_asn1_summary sum;
     if (!many) {
-        esim_dissect_asn1(t, 0, (int)n, pinfo, st, NULL, &sum);
+        esim_dissect_asn1(t, 0, (int)n, pinfo, st, NULL, ESIM_ASN1_COMMAND, &sum);
         return;
     }
-    /* the UPP: a sequence of ProfileElements (SAIP) */
     esim_tlv_iter it;
     esim_tlv tl;
     esim_error err;
     esim_tlv_iter_init(&it, p, n, 0);
     for (int i = 0; i < 200 && esim_tlv_next(&it, &tl, &err) == 1; i++)
-        esim_dissect_asn1(t, (int)tl.offset, (int)esim_tlv_total(&tl), pinfo, st, "ProfileElement",
-                          &sum);
+        esim_dissect_asn1(t, (int)tl.offset, (int)esim_tlv_total(&tl), pinfo, st,
+                          "ProfileElement", ESIM_ASN1_COMMAND, &sum);
+}
+
+static void plaintext(tvbuff_t *parent, packet_info *pinfo, proto_tree *tree, const char *name,
+                      const uint8_t *p, size_t n, bool secret, bool many)
+{
+    if (!p || !n)
+        return;
+    guint8 *copy = (guint8 *)wmem_memdup(pinfo->pool, p, n);
+    tvbuff_t *t = tvb_new_child_real_data(parent, copy, (guint)n, (gint)n);
+    if (secret && !esim_pref_show_keys) {
+        /* dissected from a private copy, wiped afterwards; the key fields are masked
+         * (esim-rsp.cnf) */
+        proto_tree *st = proto_tree_add_subtree_format(tree, parent, 0, 0, ett_bpp_plain, NULL,
+                                                       "%s (decrypted, %zu bytes, key material "
+                                                       "masked)", name, n);
+        plain_tree(t, pinfo, st, p, n, many);
+        memset(copy, 0, n);
+        return;
+    }
+    add_new_data_source(pinfo, t, name);
+    proto_tree *st = proto_tree_add_subtree_format(tree, t, 0, (int)n, ett_bpp_plain, NULL,
+                                                   "%s (decrypted, %zu bytes)", name, n);
+    plain_tree(t, pinfo, st, p, n, many);
 }
 
 void esim_dissect_bpp(tvbuff_t *tvb, int off, int len, packet_info *pinfo, proto_tree *tree,
@@ -107,7 +111,7 @@ void esim_dissect_bpp(tvbuff_t *tvb, int off, int len, packet_info *pinfo, proto
     if (esim_tlv_parse(p + bpp.isc_offset, (size_t)len - bpp.isc_offset, bpp.isc_offset, &isc,
                        &err) == 0)
         esim_dissect_asn1(tvb, off + (int)isc.offset, (int)esim_tlv_total(&isc), pinfo, bt,
-                          "InitialiseSecureChannelRequest", sum);
+                          "InitialiseSecureChannelRequest", ESIM_ASN1_COMMAND, sum);
     if (bpp.truncated)
         expert_add_info_format(pinfo, ti, &ei_esim_malformed,
                                "BoundProfilePackage cut short: %zu of %zu bytes", (size_t)len,

@@ -306,7 +306,8 @@ static void dissect_bpp_piece(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
         proto_tree_add_uint_format(tree, hf_bpp_part, tvb, 0, (int)MIN(hdr, (size_t)len), 0xBF36,
                                    "BoundProfilePackage header (BF36)");
         if (hdr < (size_t)len) {
-            esim_dissect_asn1(tvb, (int)hdr, len - (int)hdr, pinfo, tree, NULL, sum);
+            esim_dissect_asn1(tvb, (int)hdr, len - (int)hdr, pinfo, tree, NULL, ESIM_ASN1_COMMAND,
+                              sum);
             g_string_append(info, " InitialiseSecureChannel");
         }
         return;
@@ -348,7 +349,7 @@ static void dissect_bpp_piece(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
         return;
     }
 whole:
-    esim_dissect_asn1(tvb, 0, len, pinfo, tree, NULL, sum);
+    esim_dissect_asn1(tvb, 0, len, pinfo, tree, NULL, ESIM_ASN1_COMMAND, sum);
 }
 
 static void add_summary_info(GString *info, const esim_asn1_summary *s)
@@ -392,7 +393,7 @@ static void dissect_es10_command(tvbuff_t *ctvb, packet_info *pinfo, proto_tree 
     else {
         const esim_es10_info *e = esim_es10_lookup(tag);
         esim_dissect_asn1(ctvb, 0, (int)tvb_reported_length(ctvb), pinfo, tree,
-                          e ? e->request_type : NULL, &sum);
+                          e ? e->request_type : NULL, ESIM_ASN1_COMMAND, &sum);
     }
     add_summary_info(info, &sum);
     tap_es10(pinfo, cs, fi, iface, fn, false, &sum);
@@ -414,7 +415,8 @@ static void dissect_es10_response(tvbuff_t *rtvb, packet_info *pinfo, proto_tree
     int n = (int)tvb_reported_length(rtvb);
     bool same_tag = e && e->response_type && n >= 2 &&
                     esim_es10_tag(tvb_get_ptr(rtvb, 0, 2), 2) == tag;
-    esim_dissect_asn1(rtvb, 0, n, pinfo, tree, same_tag ? e->response_type : NULL, &sum);
+    esim_dissect_asn1(rtvb, 0, n, pinfo, tree, same_tag ? e->response_type : NULL,
+                      ESIM_ASN1_RESPONSE, &sum);
     add_summary_info(info, &sum);
     tap_es10(pinfo, cs, fi, iface, fn, true, &sum);
 }

@@ -105,7 +105,7 @@ static void base64_field(walk *w, const char *key, const char *s)
     esim_asn1_summary sum;
     if (n >= 2 && copy[0] == 0xBF && copy[1] == 0x36)
         esim_dissect_bpp(child, 0, (int)n, w->pinfo, st, &sum);
-    else if (!esim_try_asn1(child, 0, (int)n, w->pinfo, st, &sum))
+    else if (!esim_try_asn1(child, 0, (int)n, w->pinfo, st, key, &sum))
         proto_tree_add_bytes_format(st, hf_es9p_raw, child, 0, (int)n, NULL,
                                     "%s: %zu bytes (not an SGP.22 ASN.1 object)", key, (size_t)n);
     merge(&w->agg, &sum);
@@ -254,7 +254,13 @@ static int dissect_es9p_asn1(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     proto_tree *et = proto_item_add_subtree(ti, ett_es9p);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "eSIM");
     esim_asn1_summary sum;
-    if (esim_dissect_asn1(tvb, 0, len, pinfo, et, NULL, &sum)) {
+    http_message_info_t *mi = (http_message_info_t *)data;
+    /* both are [2] CHOICE (SGP.22 6.6.1): the HTTP message type tells them apart */
+    const char *type = mi && mi->type == HTTP_RESPONSE ? "RemoteProfileProvisioningResponse"
+                                                        : "RemoteProfileProvisioningRequest";
+    if (len >= 1 && tvb_get_guint8(tvb, 0) != 0xA2)
+        type = NULL;
+    if (esim_dissect_asn1(tvb, 0, len, pinfo, et, type, ESIM_ASN1_ANY, &sum)) {
         proto_tree_add_string(et, hf_es9p_function, tvb, 0, -1, sum.type);
         col_add_fstr(pinfo->cinfo, COL_INFO, "ES9+ ASN.1 %s", sum.type);
     }

@@ -1,5 +1,6 @@
 /* Protocol "eSIM RSP" (esim): registration of the protocol, the fields shared by its parts,
- * expert info and preferences. Decoding is in the core library (lib/); this is a face. */
+ * expert info and preferences. ASN.1 trees come from asn2wrs-generated dissectors
+ * (plugin/asn1/); sessions, BPP MACs and verdicts from the core library (lib/). */
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/prefs.h>
@@ -12,7 +13,6 @@ int hf_esim_eid = -1;
 int hf_esim_iccid = -1;
 int hf_esim_matching_id = -1;
 int hf_esim_asn1_type = -1;
-int hf_esim_field = -1;
 int hf_esim_es10_result = -1;
 
 gint ett_esim = -1;
@@ -38,8 +38,6 @@ void proto_register_esim(void)
                                 0x0, NULL, HFILL}},
         {&hf_esim_asn1_type, {"ASN.1 type", "esim.asn1.type", FT_STRING, BASE_NONE, NULL, 0x0,
                               "RSPDefinitions type the data was decoded as", HFILL}},
-        {&hf_esim_field, {"Field", "esim.asn1.field", FT_STRING, BASE_NONE, NULL, 0x0,
-                          "A decoded ASN.1 field (value as text)", HFILL}},
         {&hf_esim_es10_result, {"Result", "esim.es10.result", FT_STRING, BASE_NONE, NULL, 0x0,
                                 "Outcome reported by the eUICC or server", HFILL}},
     };
@@ -71,6 +69,7 @@ void proto_register_esim(void)
                                    "data sources (they hold keys); otherwise only masked trees",
                                    &esim_pref_show_keys);
 
+    esim_register_rsp();
     esim_register_es10();
     esim_register_bpp();
     esim_register_tap();

@@ -14,7 +14,7 @@ extern int proto_esim;
 
 /* Fields shared by the ES10 and ES9+ parts (packet-esim.c). */
 extern int hf_esim_transaction_id, hf_esim_eid, hf_esim_iccid, hf_esim_matching_id;
-extern int hf_esim_asn1_type, hf_esim_field, hf_esim_es10_result;
+extern int hf_esim_asn1_type, hf_esim_es10_result;
 extern gint ett_esim, ett_esim_asn1;
 extern expert_field ei_esim_malformed, ei_esim_rsp_error;
 
@@ -45,15 +45,25 @@ void esim_register_tap(void);
 void esim_tap_message(packet_info *pinfo, const char *iface, const char *function, bool response,
                       const esim_asn1_summary *sum, const char *fail_code, const char *fail_text);
 
-/* Decodes tvb[offset, offset+len) as the ASN.1 type `type` (NULL: detect from the tag), adds a
- * subtree with every field, the esim.* key fields and expert info for RSP error codes or a
- * malformed encoding. Returns true when it decoded. */
+/* Where an object of unknown type comes from, to choose between the types sharing its tag
+ * (e.g. BF20: GetEuiccInfo1Request / EUICCInfo1). */
+typedef enum {
+    ESIM_ASN1_COMMAND,   /* ES10 command data sent to the eUICC */
+    ESIM_ASN1_RESPONSE,  /* ES10 response data from the eUICC */
+    ESIM_ASN1_ANY,       /* a base64 member of an ES9+/ES11 body */
+} esim_asn1_hint;
+
+/* Dissects tvb[offset, offset+len) as the ASN.1 type `type` (NULL: chosen from the outer tag
+ * and the hint) with the asn2wrs-generated dissectors (packet-esim-rsp-template.c): a subtree
+ * esim.asn1.type with every component as an esim.rsp.* field at its exact bytes, the esim.* key
+ * fields, esim.rsp_error expert info for RSP error codes and esim.malformed for a bad encoding.
+ * Fills sum even without a tree (Info column, tap). Returns false when no type applies. */
 bool esim_dissect_asn1(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, proto_tree *tree,
-                       const char *type, esim_asn1_summary *sum);
-/* Same, for data that may not be ASN.1 at all (a base64 field of unknown meaning): when it does
- * not decode, nothing is added and false is returned. */
+                       const char *type, esim_asn1_hint hint, esim_asn1_summary *sum);
+/* Same for a base64 member `json_key` of an ES9+/ES11 body that may not be ASN.1 at all: when
+ * no type applies, nothing is added and false is returned. */
 bool esim_try_asn1(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, proto_tree *tree,
-                   esim_asn1_summary *sum);
+                   const char *json_key, esim_asn1_summary *sum);
 
 /* A whole BoundProfilePackage: parts, segments, and with the key log MAC results and
  * plaintexts (packet-esim-bpp.c). */
@@ -77,6 +87,7 @@ void esim_bpp_segment_result(proto_item *seg, tvbuff_t *tvb, packet_info *pinfo,
 proto_item *esim_add_bpp_segment(proto_tree *tree, tvbuff_t *tvb, int off, int len, guint8 tag);
 
 /* Registration of the parts. */
+void esim_register_rsp(void);
 void esim_register_es10(void);
 void esim_register_bpp(void);
 void esim_handoff_es10(void);
