@@ -99,9 +99,18 @@ static void base64_field(walk *w, const char *key, const char *s)
     g_free(der);
     tvbuff_t *child = tvb_new_child_real_data(w->tvb, copy, (guint)n, (gint)n);
     add_new_data_source(w->pinfo, child, key);
-    proto_tree *st = proto_tree_add_subtree_format(w->tree, w->tvb, 0, -1, ett_es9p_field, NULL,
-                                                   "%s (base64, %zu bytes)", key, (size_t)n);
-    proto_tree_add_string(st, hf_es9p_field, w->tvb, 0, -1, key);
+    /* the string in the body (json-c keeps no offsets): its first occurrence */
+    int at = 0, alen = -1;
+    int blen = (int)tvb_captured_length(w->tvb);
+    const char *body = (const char *)tvb_get_ptr(w->tvb, 0, blen);
+    const char *hit = slen <= (size_t)blen ? g_strstr_len(body, blen, s) : NULL;
+    if (hit) {
+        at = (int)(hit - body);
+        alen = (int)slen;
+    }
+    proto_tree *st = proto_tree_add_subtree_format(w->tree, w->tvb, at, alen, ett_es9p_field,
+                                                   NULL, "%s (base64, %zu bytes)", key, (size_t)n);
+    proto_tree_add_string(st, hf_es9p_field, w->tvb, at, alen, key);
     esim_asn1_summary sum;
     if (n >= 2 && copy[0] == 0xBF && copy[1] == 0x36)
         esim_dissect_bpp(child, 0, (int)n, w->pinfo, st, &sum);

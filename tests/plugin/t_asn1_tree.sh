@@ -88,7 +88,11 @@ res=$(python3 - "$T/ia.xml" <<'EOF'
 import base64, json, sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 body = next(f.get('value') for f in root.iter('field') if f.get('name') == 'http.file_data')
-der = base64.b64decode(json.loads(bytes.fromhex(body))['serverCertificate'])
+b64 = json.loads(bytes.fromhex(body))['serverCertificate']
+der = base64.b64decode(b64)
+member = next(f for f in root.iter('field')
+              if f.get('name') == 'esim.es9p.field' and f.get('show') == 'serverCertificate')
+b64_ok = int(member.get('size')) == len(b64)
 def tlv(d, o):  # (header length, content length) of the DER TLV at o
     n = d[o + 1]
     if n < 0x80:
@@ -105,11 +109,12 @@ for f in root.iter('field'):
         got_tbs = (int(f.get('pos')), int(f.get('size')))
     if f.get('name') == 'esim.rsp.subjectPublicKey' and got_spk is None:
         got_spk = (int(f.get('pos')), f.get('value'))
-ok = got_tbs == want and got_spk == (spk + 3, der[spk + 3:spk + 3 + 65].hex())
-print('ok' if ok else 'tbs %s want %s; key %s want %d' % (got_tbs, want, got_spk, spk + 3))
+ok = got_tbs == want and got_spk == (spk + 3, der[spk + 3:spk + 3 + 65].hex()) and b64_ok
+print('ok' if ok else 'tbs %s want %s; key %s want %d; member size %s want %d'
+      % (got_tbs, want, got_spk, spk + 3, member.get('size'), len(b64)))
 EOF
 )
-check "$c: serverCertificate: esim.rsp.tbsCertificate and subjectPublicKey at their DER bytes ($res)" test "$res" = ok
+check "$c: serverCertificate: esim.rsp.tbsCertificate and subjectPublicKey at their DER bytes, the member at its base64 string ($res)" test "$res" = ok
 
 # result codes with their names (value strings of the module's named numbers)
 c=fail_bpp_mac.pcapng
