@@ -23,7 +23,7 @@ extern const char *esim_pref_keylog;      /* eSIM key log file (docs/keylog.md),
 extern const char *esim_pref_isdr_aid;    /* hex AID of the ISD-R, "" = SGP.22 default */
 extern gboolean esim_pref_show_keys;      /* show decrypted key material (UPP, PPK) */
 
-/* What esim_dissect_asn1 found in a decoded message (packet-esim-asn1.c). */
+/* What esim_dissect_asn1 found in a decoded message (plugin/asn1/packet-esim-rsp-template.c). */
 typedef struct esim_asn1_summary {
     char type[64];           /* ASN.1 type decoded, "" when decoding failed */
     char tid[33], eid[33], iccid[21], matching_id[130];
