@@ -79,7 +79,7 @@ static const explain explanations[] = {
     {"ErrorReason", 10, "not enough memory on the eUICC for the profile"},
     {"ErrorReason", 11, "the download was interrupted"},
     {"ErrorReason", 12, "a profile element could not be processed"},
-    {"ErrorReason", 13, "the ICCID in the profile differs from the one in the metadata"},
+    {"ErrorReason", 13, "data in the profile differ from the metadata (e.g. the ICCID)"},
     {"ErrorReason", 14, "test profile with an invalid NAA key"},
     {"ErrorReason", 15, "the profile policy rules are not allowed on this eUICC"},
     {"ErrorReason", 127, "unknown error inside the eUICC"},
@@ -106,6 +106,11 @@ static const explain explanations[] = {
     {"CancelSessionReason", 1, "the download was postponed"},
     {"CancelSessionReason", 2, "the LPA timed out"},
     {"CancelSessionReason", 3, "the profile policy rules are not allowed"},
+    /* not in v2.1; named in the v2.5 module */
+    {"CancelSessionReason", 4, "the metadata in the BPP differ from those the SM-DP+ sent in "
+                               "AuthenticateClient"},
+    {"CancelSessionReason", 5, "loading the BPP into the eUICC failed in the LPA"},
+    {"CancelSessionReason", 127, "no specific reason"},
 };
 
 const char *esim_es10_error_explain(const char *type, long value)
