@@ -319,13 +319,14 @@ static size_t take_line(half *s, const uint8_t *d, size_t n, bool *done, bool *o
 
 static bool method_start(const uint8_t *d, size_t n)
 {
-    static const char *const starts[] = {"HTTP/1.", "GET ", "POST ", "PUT ", "HEAD ",
-                                         "DELETE ", "OPTIONS ", "PATCH "};
-    for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
-        size_t m = strlen(starts[i]);
-        if (n >= m && !memcmp(d, starts[i], m))
+    static const struct { const char *s; size_t n; } starts[] = {
+        {"HTTP/1.", 7}, {"GET ", 4}, {"POST ", 5}, {"PUT ", 4}, {"HEAD ", 5}, {"DELETE ", 7},
+        {"OPTIONS ", 8}, {"PATCH ", 6}};
+    if (!n || !d[0] || !strchr("HGPDO", d[0]))
+        return false;
+    for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
+        if (n >= starts[i].n && !memcmp(d, starts[i].s, starts[i].n))
             return true;
-    }
     return false;
 }
 
@@ -340,10 +341,14 @@ void esim_http_data(esim_http *h, int dir, const uint8_t *d, size_t n, uint64_t 
         if (s->active)
             s->frame_last = frame;
         switch (s->st) {
-        case S_RESYNC: {
+        case S_RESYNC: { /* a start line at the beginning of a segment or after a '\n' */
             size_t i = 0;
-            while (i < n && !((i == 0 || d[i - 1] == '\n') && method_start(d + i, n - i)))
-                i++;
+            while (!method_start(d + i, n - i)) {
+                const uint8_t *nl = memchr(d + i, '\n', n - i);
+                i = nl ? (size_t)(nl - d) + 1 : n;
+                if (i == n)
+                    break;
+            }
             k = i;
             if (i < n)
                 s->st = S_START;

@@ -58,11 +58,13 @@ struct esim_tcp_reasm {
 
 static guint key_hash(gconstpointer k)
 {
-    const uint8_t *p = k;
+    /* FNV-1a over 32-bit words of the key (zero-filled by make_key, padding included) */
+    uint32_t w[(sizeof(fkey) + 3) / 4] = {0};
+    memcpy(w, k, sizeof(fkey));
     guint h = 2166136261u;
-    for (size_t i = 0; i < sizeof(fkey); i++)
-        h = (h ^ p[i]) * 16777619u;
-    return h;
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        h = (h ^ w[i]) * 16777619u;
+    return h ^ (h >> 15);
 }
 
 static gboolean key_equal(gconstpointer a, gconstpointer b)
