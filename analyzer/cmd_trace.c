@@ -374,8 +374,8 @@ int esim_cmd_trace(int argc, char **argv)
         }
     }
     o.findings = g_ptr_array_new_with_free_func(g_free);
-    esim_trace_opts to = {.decode_trees = o.json && o.verbose, .show_keys = o.show_keys,
-                          .extract_dir = extract, .keylog = kl};
+    esim_trace_opts to = {.decode_trees = o.json && o.verbose, .no_es10_trees = !o.json,
+                          .show_keys = o.show_keys, .extract_dir = extract, .keylog = kl};
     if (!o.no_progress && isatty(2)) {
         to.progress = on_progress;
         to.progress_user = &o;

@@ -92,6 +92,8 @@ typedef struct visitor {
     /* text: display form; json: owned JSON value */
     void (*leaf)(struct visitor *v, const char *name, const char *text, json_object *json);
     const esim_tree_opts *opts;
+    /* optional (streaming scan): what to do with a member before it is visited */
+    esim_tree_want (*want)(struct visitor *v, const char *name, asn_TYPE_descriptor_t *td, kind k);
 } visitor;
 
 typedef struct leaf_ctx {
@@ -316,6 +318,8 @@ static void leaf_oid(visitor *v, const leaf_ctx *c, const OBJECT_IDENTIFIER_t *o
 
 static void walk(visitor *v, asn_TYPE_descriptor_t *td, const void *ptr, const char *member,
                  const char *parent_compound, int depth);
+static json_object *walk_json(asn_TYPE_descriptor_t *td, const void *ptr, const char *member,
+                              const char *parent_compound, int depth, const esim_tree_opts *opts);
 
 static void walk_members(visitor *v, asn_TYPE_descriptor_t *td, const void *ptr,
                          const char *compound, int depth)
@@ -342,6 +346,16 @@ static void walk(visitor *v, asn_TYPE_descriptor_t *td, const void *ptr, const c
         return;
     }
     kind k = kind_of(td);
+    if (v->want) {
+        esim_tree_want w = v->want(v, member, td, k);
+        if (w == ESIM_TREE_SKIP)
+            return;
+        if (w == ESIM_TREE_JSON || (k != K_SEQUENCE && k != K_CHOICE && k != K_LIST)) {
+            v->leaf(v, member, NULL,
+                    walk_json(td, ptr, member, parent_compound, depth, v->opts));
+            return;
+        }
+    }
     char *compound = compound_name(parent_compound, member, td);
     leaf_ctx c = {member, compound, td};
     switch (k) {
@@ -477,7 +491,8 @@ void esim_tree_print(FILE *out, asn_TYPE_descriptor_t *td, const void *value, in
                      const esim_tree_opts *opts)
 {
     static const esim_tree_opts defaults;
-    text_visitor t = {{text_enter, text_leave, text_leaf, opts ? opts : &defaults}, out, indent,
+    text_visitor t = {{text_enter, text_leave, text_leaf, opts ? opts : &defaults, NULL}, out,
+                      indent,
                       g_array_new(FALSE, FALSE, sizeof(int))};
     walk(&t.base, td, value, NULL, NULL, 0);
     g_array_free(t.list_index, TRUE);
@@ -526,13 +541,64 @@ static void json_leaf(visitor *v, const char *name, const char *text, json_objec
     json_put((json_visitor *)v, name, json);
 }
 
+/* The JSON of one member, as it appears inside the whole value's JSON. */
+static json_object *walk_json(asn_TYPE_descriptor_t *td, const void *ptr, const char *member,
+                              const char *parent_compound, int depth, const esim_tree_opts *opts)
+{
+    json_visitor j = {{json_enter, json_leave, json_leaf, opts, NULL}, g_ptr_array_new(), NULL};
+    walk(&j.base, td, ptr, member, parent_compound, depth);
+    g_ptr_array_free(j.stack, TRUE);
+    return j.root;
+}
+
 json_object *esim_tree_json(asn_TYPE_descriptor_t *td, const void *value,
                             const esim_tree_opts *opts)
 {
     static const esim_tree_opts defaults;
-    json_visitor j = {{json_enter, json_leave, json_leaf, opts ? opts : &defaults},
-                      g_ptr_array_new(), NULL};
-    walk(&j.base, td, value, NULL, NULL, 0);
-    g_ptr_array_free(j.stack, TRUE);
-    return j.root;
+    return walk_json(td, value, NULL, NULL, 0, opts ? opts : &defaults);
+}
+
+/* ---- streaming scan ----------------------------------------------------------------------- */
+
+typedef struct scan_visitor {
+    visitor base;
+    const esim_tree_scanner *s;
+} scan_visitor;
+
+static esim_tree_want scan_want(visitor *v, const char *name, asn_TYPE_descriptor_t *td, kind k)
+{
+    const esim_tree_scanner *s = ((scan_visitor *)v)->s;
+    bool container = k == K_SEQUENCE || k == K_CHOICE || k == K_LIST;
+    return s->want(s->user, name, td, container, k == K_LIST);
+}
+
+static void scan_enter(visitor *v, const char *name, kind k, const char *type)
+{
+    const esim_tree_scanner *s = ((scan_visitor *)v)->s;
+    (void)type;
+    s->enter(s->user, name, k == K_LIST);
+}
+
+static void scan_leave(visitor *v, kind k)
+{
+    const esim_tree_scanner *s = ((scan_visitor *)v)->s;
+    (void)k;
+    s->leave(s->user);
+}
+
+static void scan_leaf(visitor *v, const char *name, const char *text, json_object *json)
+{
+    const esim_tree_scanner *s = ((scan_visitor *)v)->s;
+    (void)text;
+    s->value(s->user, name, json);
+    json_object_put(json);
+}
+
+void esim_tree_scan(asn_TYPE_descriptor_t *td, const void *value, const esim_tree_opts *opts,
+                    const esim_tree_scanner *s)
+{
+    static const esim_tree_opts defaults;
+    scan_visitor sv = {{scan_enter, scan_leave, scan_leaf, opts ? opts : &defaults, scan_want},
+                       s};
+    walk(&sv.base, td, value, NULL, NULL, 0);
 }

@@ -151,12 +151,18 @@ static void gsmtap_packet(esim_pipe *p, const esim_packet *pk, const esim_net *n
     memcpy(key, n->src, 16);
     key[16] = (uint8_t)(n->sport >> 8);
     key[17] = (uint8_t)n->sport;
-    char addr[46], name[64]; /* INET6_ADDRSTRLEN */
-    esim_net_addr_str(n->ip_version, n->src, addr, sizeof addr);
-    snprintf(name, sizeof name, "gsmtap %s:%u", addr, n->sport);
-    card *c = find_card(p, ESIM_CARD_GSMTAP, key, pk->frame, name);
-    if (!c)
-        return;
+    card *c = NULL;
+    for (unsigned i = 0; i < p->st.cards && !c; i++)
+        if (p->cards[i].info.kind == ESIM_CARD_GSMTAP && !memcmp(p->cards[i].key, key, 18))
+            c = &p->cards[i];
+    if (!c) {
+        char addr[46], name[64]; /* INET6_ADDRSTRLEN */
+        esim_net_addr_str(n->ip_version, n->src, addr, sizeof addr);
+        snprintf(name, sizeof name, "gsmtap %s:%u", addr, n->sport);
+        c = find_card(p, ESIM_CARD_GSMTAP, key, pk->frame, name);
+        if (!c)
+            return;
+    }
     p->st.gsmtap++;
     if (esim_gsmtap_sim_feed(c->sim, pk->frame, pk->ts_sec, pk->ts_nsec, &g, &err) < 0)
         warn(p, pk->frame, err.msg);

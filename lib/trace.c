@@ -255,6 +255,102 @@ static void merge_fields(fields *dst, const fields *src)
     }
 }
 
+/* ---- the same fields without a tree: scan() over esim_tree_scan's stream. A member is taken
+ * as JSON (and given to scan_member/scan) only where scan() would look at it itself: the named
+ * leaves, finalResult/reason/...Error, and objects with "type" and "value" members (cert_eid);
+ * every other container is descended into with scan()'s depth, every other leaf skipped. ---- */
+
+#define SCAN_MAX_DEPTH 40 /* scan()'s bound */
+
+typedef struct stream {
+    fields *f;
+    int root_depth;            /* scan() depth of the value's root */
+    int depth[SCAN_MAX_DEPTH + 2];
+    bool list[SCAN_MAX_DEPTH + 2];
+    int top;                   /* open containers */
+    int next_depth;            /* depth of the container want() let descend */
+} stream;
+
+static bool string_key(const char *k)
+{
+    static const char *const keys[] = {"transactionId", "eid", "eidValue", "iccid", "matchingId",
+                                       "smdpAddress", "serverAddress", "smdsAddress",
+                                       "profileName"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strcmp(k, keys[i]))
+            return true;
+    return false;
+}
+
+static bool object_key(const char *k)
+{
+    return !strcmp(k, "finalResult") || !strcmp(k, "reason") || ends_with(k, "Error");
+}
+
+static bool has_type_and_value(asn_TYPE_descriptor_t *td)
+{
+    bool type = false, value = false;
+    for (int i = 0; i < td->elements_count; i++) {
+        type |= td->elements[i].name && !strcmp(td->elements[i].name, "type");
+        value |= td->elements[i].name && !strcmp(td->elements[i].name, "value");
+    }
+    return type && value;
+}
+
+static esim_tree_want stream_want(void *user, const char *name, asn_TYPE_descriptor_t *td,
+                                  bool container, bool list)
+{
+    stream *s = user;
+    bool member = s->top > 0 && !s->list[s->top - 1] && name;
+    if (member && !container)
+        return string_key(name) || object_key(name) ? ESIM_TREE_JSON : ESIM_TREE_SKIP;
+    if (!container)
+        return ESIM_TREE_SKIP; /* the root or a list item: scan() ignores plain values there */
+    if (member && object_key(name))
+        return ESIM_TREE_JSON;
+    if (!list && has_type_and_value(td))
+        return ESIM_TREE_JSON;
+    int d = s->top == 0 ? s->root_depth : s->depth[s->top - 1] + 1;
+    if (d > SCAN_MAX_DEPTH || s->top >= (int)(sizeof s->depth / sizeof s->depth[0]))
+        return ESIM_TREE_SKIP;
+    s->next_depth = d;
+    return ESIM_TREE_DESCEND;
+}
+
+static void stream_enter(void *user, const char *name, bool list)
+{
+    stream *s = user;
+    (void)name;
+    s->depth[s->top] = s->next_depth;
+    s->list[s->top++] = list;
+}
+
+static void stream_leave(void *user)
+{
+    stream *s = user;
+    s->top--;
+}
+
+static void stream_value(void *user, const char *name, json_object *json)
+{
+    stream *s = user;
+    if (s->top == 0)
+        scan(json, s->f, s->root_depth);
+    else if (s->list[s->top - 1] || !name)
+        scan(json, s->f, s->depth[s->top - 1] + 1);
+    else
+        scan_member(name, json, s->f, s->depth[s->top - 1]);
+}
+
+/* What scan(tree, f, depth) finds in the tree of value, without building the tree. */
+static void scan_value(esim_trace *t, asn_TYPE_descriptor_t *td, const void *value, fields *f,
+                       int depth)
+{
+    stream s = {.f = f, .root_depth = depth};
+    esim_tree_scanner sc = {stream_want, stream_enter, stream_value, stream_leave, &s};
+    esim_tree_scan(td, value, &t->topts, &sc);
+}
+
 static void fields_to_session(const fields *f, esim_session *se)
 {
     esim_session_set(se->eid, sizeof se->eid, f->eid);
@@ -435,24 +531,39 @@ static bool fast_fields(asn_TYPE_descriptor_t *td, const uint8_t *d, size_t n, f
     return ok;
 }
 
+/* A decoded message: its tree, or (when no tree is wanted) the asn1c value itself. */
+typedef struct decoded_msg {
+    json_object *tree;
+    asn_TYPE_descriptor_t *td;
+    void *value;
+} decoded_msg;
+
 /* Decodes one DER object as expected_type when given (the type the protocol step names: plain
- * BER decoding, no trial of other types), else by its tag (esim_asn1_detect). Tree or NULL. */
-static json_object *decode_tree(esim_trace *t, const uint8_t *d, size_t n,
-                                const char *expected_type, fields *fast)
+ * BER decoding, no trial of other types), else by its tag (esim_asn1_detect). With want_tree the
+ * result is a tree (m->tree), else the decoded value (m->td, m->value); nothing when it does not
+ * decode or when the fast path filled *fast. */
+static void decode_msg(esim_trace *t, const uint8_t *d, size_t n, const char *expected_type,
+                       fields *fast, bool want_tree, decoded_msg *m)
 {
+    *m = (decoded_msg){0};
     if (!n)
-        return NULL;
+        return;
     asn_TYPE_descriptor_t *td = expected_type ? type_cached(expected_type) : NULL;
     if (td && fast && !t->o.decode_trees && fast_fields(td, d, n, fast))
-        return NULL;
+        return;
     if (td) {
         asn_codec_ctx_t ctx = {64 * 1024};
         void *value = NULL;
         asn_dec_rval_t rv = ber_decode(&ctx, td, &value, d, n);
         if (rv.code == RC_OK) {
-            json_object *o = tree_of(t, td, value);
+            if (!want_tree) {
+                m->td = td;
+                m->value = value;
+                return;
+            }
+            m->tree = tree_of(t, td, value);
             td->free_struct(td, value, 0);
-            return o;
+            return;
         }
         if (value)
             td->free_struct(td, value, 0);
@@ -460,10 +571,39 @@ static json_object *decode_tree(esim_trace *t, const uint8_t *d, size_t n,
     esim_decoded dec;
     esim_error err;
     if (esim_asn1_detect(d, n, &dec, &err) != 0)
-        return NULL;
-    json_object *o = tree_of(t, dec.td, dec.value);
+        return;
+    if (!want_tree) {
+        m->td = dec.td;
+        m->value = dec.value;
+        return;
+    }
+    m->tree = tree_of(t, dec.td, dec.value);
     esim_decoded_free(&dec);
-    return o;
+}
+
+static json_object *decode_tree(esim_trace *t, const uint8_t *d, size_t n,
+                                const char *expected_type, fields *fast)
+{
+    decoded_msg m;
+    decode_msg(t, d, n, expected_type, fast, true, &m);
+    return m.tree;
+}
+
+/* scan(tree_of(...), f, depth) of a decoded message, with or without its tree. */
+static void scan_msg(esim_trace *t, const decoded_msg *m, fields *f, int depth)
+{
+    if (m->tree)
+        scan(m->tree, f, depth);
+    else if (m->value && depth + 1 <= SCAN_MAX_DEPTH)
+        scan_value(t, m->td, m->value, f, depth + 1);
+}
+
+static void decoded_msg_free(decoded_msg *m)
+{
+    json_object_put(m->tree);
+    if (m->value)
+        m->td->free_struct(m->td, m->value, 0);
+    *m = (decoded_msg){0};
 }
 
 /* Tag and length of a BER TLV header (1- or 2-byte tag, definite length). */
@@ -763,14 +903,16 @@ static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
     const char *function = segment ? "LoadBoundProfilePackage" : info ? info->function : "unknown";
     const char *iface = info ? info->iface : segment ? "ES10b" : "ES10";
     char desc[96] = "";
-    json_object *cj = NULL, *rj = NULL;
+    decoded_msg cm = {0}, rm = {0};
+    bool want_tree = t->o.decode_trees || !t->o.no_es10_trees;
     fields f = {0};
     t->st.es10++;
 
     if (tag == 0xBF36) {
         size_t hdr, len;
         if (tlv_header(cmd, n, &hdr, &len)) {
-            cj = decode_tree(t, cmd + hdr, n - hdr, "InitialiseSecureChannelRequest", NULL);
+            decode_msg(t, cmd + hdr, n - hdr, "InitialiseSecureChannelRequest", NULL, want_tree,
+                       &cm);
             if (cs) {
                 if (cs->loading)
                     finding(t, ESIM_SEV_WARNING, ev->frame_first, ev->ts_sec, ev->ts_nsec, card,
@@ -800,15 +942,15 @@ static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
             bpp_append(t, cs, cmd, n, ev, card);
         }
     } else if (tag && (t->o.decode_trees || session_tag(tag))) {
-        cj = decode_tree(t, cmd, n, info ? info->request_type : NULL, &f);
+        decode_msg(t, cmd, n, info ? info->request_type : NULL, &f, want_tree, &cm);
     }
     const char *rtype = segment ? "ProfileInstallationResult" : info ? info->response_type : NULL;
     /* a BPP segment answered with data: the ProfileInstallationResult (or an early error) */
     if (ev->rsp_len && (t->o.decode_trees || segment || session_tag(tag)))
-        rj = decode_tree(t, ev->rsp_data, ev->rsp_len, rtype, &f);
+        decode_msg(t, ev->rsp_data, ev->rsp_len, rtype, &f, want_tree, &rm);
 
-    scan(cj, &f, 0);
-    scan(rj, &f, 0);
+    scan_msg(t, &cm, &f, 0);
+    scan_msg(t, &rm, &f, 0);
     esim_session *se = session_for(t, f.tid);
     if (se && cs) {
         /* AuthenticateServer opens a session; the other steps must carry its transactionId
@@ -888,11 +1030,11 @@ static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
     esim_trace_event te = {.type = ESIM_TRACE_EV_ES10, .frame = ev->frame_first,
                            .frame_last = ev->frame_last, .sec = ev->ts_sec, .nsec = ev->ts_nsec,
                            .card = card, .apdu = ev, .function = function, .iface = iface,
-                           .tag = tag, .tid_hex = f.tid, .summary = summary, .command = cj,
-                           .response = rj};
+                           .tag = tag, .tid_hex = f.tid, .summary = summary,
+                           .command = cm.tree, .response = rm.tree};
     emit(t, &te);
-    json_object_put(cj);
-    json_object_put(rj);
+    decoded_msg_free(&cm);
+    decoded_msg_free(&rm);
 }
 
 /* A STORE DATA on the ISD-R answered with an error: the eUICC refused the ES10 command. */
@@ -1012,20 +1154,24 @@ static bool base64_member(const char *k)
     return false;
 }
 
-static bool valid_base64(const char *s)
+static bool valid_base64(const char *s, size_t n)
 {
-    size_t n = strlen(s), pad = 0;
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static bool table[256], ready;
+    if (!ready) {
+        for (const char *a = alphabet; *a; a++)
+            table[(uint8_t)*a] = true;
+        ready = true;
+    }
     if (n % 4)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '=') {
-            if (i < n - 2)
-                return false;
-            pad++;
-        } else if (pad || !(g_ascii_isalnum(c) || c == '+' || c == '/'))
+    size_t body = n;
+    while (body > 0 && n - body < 2 && s[body - 1] == '=') /* at most two '=' at the end */
+        body--;
+    for (size_t i = 0; i < body; i++)
+        if (!table[(uint8_t)s[i]])
             return false;
-    }
     return true;
 }
 
@@ -1041,26 +1187,35 @@ static const struct { const char *member, *type; } session_fields[] = {
     {"cancelSessionResponse", "CancelSessionResponse"},
 };
 
-/* Copy of a JSON body with only the session fields decoded (fast path of
- * esim_es9p_json_annotate, which decodes every field). */
-static json_object *decode_fields(esim_trace *t, json_object *raw, fields *fast)
+/* What scanning the body with only the session fields decoded finds (fast path of
+ * esim_es9p_json_annotate, which decodes every field, without building the decoded trees):
+ * the fast-path fields in *fast, the others, as scan_member() over every member but
+ * transactionId and header, in *inner. */
+static void scan_fields(esim_trace *t, json_object *raw, fields *fast, fields *inner)
 {
-    json_object *o = json_object_new_object();
     json_object_object_foreach(raw, k, v) {
         const char *type = NULL;
         for (size_t i = 0; i < sizeof session_fields / sizeof session_fields[0]; i++)
             if (!strcmp(k, session_fields[i].member))
                 type = session_fields[i].type;
-        json_object *d = NULL;
+        decoded_msg m = {0};
         if (type && json_object_is_type(v, json_type_string)) {
             gsize n = 0;
             guchar *b = g_base64_decode(json_object_get_string(v), &n);
-            d = b && n ? decode_tree(t, b, n, type, fast) : NULL;
+            if (b && n)
+                decode_msg(t, b, n, type, fast, false, &m);
             g_free(b);
         }
-        json_object_object_add(o, k, d ? d : json_object_get(v));
+        bool scanned = strcmp(k, "transactionId") && strcmp(k, "header");
+        if (m.value) {
+            /* scan_member(k, {"type", "value": tree}, 0): k is no key scan_member looks at */
+            if (scanned)
+                scan_msg(t, &m, inner, 1);
+            decoded_msg_free(&m);
+        } else if (scanned) {
+            scan_member(k, v, inner, 0);
+        }
     }
-    return o;
 }
 
 static void on_http(const esim_http_event *ev, void *user)
@@ -1112,7 +1267,7 @@ static void on_http(const esim_http_event *ev, void *user)
             json_object_object_foreach(raw, k, v) {
                 const char *s = json_object_is_type(v, json_type_string)
                                     ? json_object_get_string(v) : NULL;
-                if (s && base64_member(k) && !valid_base64(s))
+                if (s && base64_member(k) && !valid_base64(s, strlen(s)))
                     finding(t, ESIM_SEV_WARNING, ev->frame_first, ev->ts_sec, ev->ts_nsec, -1,
                             "%s %s: field %s is not valid base64", iface, fn, k);
             }
@@ -1122,18 +1277,20 @@ static void on_http(const esim_http_event *ev, void *user)
             subject = jget_str(scd, "subjectCode");
             reason = jget_str(scd, "reasonCode");
             message = jget_str(scd, "message");
-            fields fast = {0};
-            body = t->o.decode_trees ? esim_es9p_json_annotate(raw, &t->topts)
-                                     : decode_fields(t, raw, &fast);
+            fields fast = {0}, inner = {0};
+            if (t->o.decode_trees) {
+                body = esim_es9p_json_annotate(raw, &t->topts);
+                json_object_object_foreach(body, k2, v2) {
+                    if (strcmp(k2, "transactionId") && strcmp(k2, "header"))
+                        scan_member(k2, v2, &inner, 0);
+                }
+            } else {
+                scan_fields(t, raw, &fast, &inner);
+            }
             /* the top-level transactionId first, then the ones inside the ASN.1 fields */
             const char *top = jget_str(raw, "transactionId");
             if (top)
                 scan_member("transactionId", jget(raw, "transactionId"), &f, 0);
-            fields inner = {0};
-            json_object_object_foreach(body, k2, v2) {
-                if (strcmp(k2, "transactionId") && strcmp(k2, "header"))
-                    scan_member(k2, v2, &inner, 0);
-            }
             merge_fields(&inner, &fast);
             snprintf(inner_tid, sizeof inner_tid, "%s", inner.tid);
             char keep[sizeof f.tid];
@@ -1243,7 +1400,7 @@ static void on_http(const esim_http_event *ev, void *user)
                           summary);
         /* the BPP as the SM-DP+ sent it */
         const char *b64 = !request ? jget_str(raw, "boundProfilePackage") : NULL;
-        if (b64 && se->tid_len && valid_base64(b64)) {
+        if (b64 && se->tid_len && valid_base64(b64, strlen(b64))) {
             gsize blen = 0;
             guchar *bpp = g_base64_decode(b64, &blen);
             if (bpp && blen && blen <= BPP_MAX) {

@@ -25,12 +25,16 @@ static void on_event(const esim_trace_event *ev, void *user)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t n = 0;
-    esim_trace_opts o = {.decode_trees = true};
-    esim_trace *t = esim_trace_new(&o, on_event, &n);
-    if (!t)
-        return 0;
-    esim_error err;
-    esim_trace_run_mem(t, data, size, &err);
-    esim_trace_free(t);
+    /* with trees (--json -v), and without any (the default report: fields read from the asn1c
+     * values as they are walked) */
+    const esim_trace_opts modes[] = {{.decode_trees = true}, {.no_es10_trees = true}};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        esim_trace *t = esim_trace_new(&modes[i], on_event, &n);
+        if (!t)
+            return 0;
+        esim_error err;
+        esim_trace_run_mem(t, data, size, &err);
+        esim_trace_free(t);
+    }
     return 0;
 }

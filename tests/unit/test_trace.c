@@ -245,16 +245,27 @@ static char *sessions_text(esim_trace *t)
     return g_string_free(g, FALSE);
 }
 
-/* Runs the capture with decoded trees (as for --json -v) and without (the default report's
- * fast path), checks that both give the same sessions, and returns the second run. */
+/* Runs the capture with decoded trees (as for --json -v), without (--json: the fast path) and
+ * without even the ES10 trees (the default report), checks that all give the same sessions,
+ * and returns the second run. */
 static esim_trace *run_cap(cap *c, sink *s, esim_trace_opts *o)
 {
-    esim_trace_opts trees = {.decode_trees = true}, fast = {0};
+    esim_trace_opts trees = {.decode_trees = true}, fast = {0}, report = {.no_es10_trees = true};
     esim_error err = {{0}};
-    sink s1 = {0};
+    sink s1 = {0}, s3 = {0};
     esim_trace *t1 = esim_trace_new(o ? o : &trees, on_event, &s1);
     assert_non_null(t1);
     assert_int_equal(esim_trace_run_mem(t1, c->f.p, c->f.n, &err), 0);
+    if (!o) {
+        esim_trace *t3 = esim_trace_new(&report, on_event, &s3);
+        assert_non_null(t3);
+        assert_int_equal(esim_trace_run_mem(t3, c->f.p, c->f.n, &err), 0);
+        char *a = sessions_text(t1), *b = sessions_text(t3);
+        assert_string_equal(a, b);
+        assert_int_equal(s1.err_findings, s3.err_findings);
+        g_free(a), g_free(b);
+        esim_trace_free(t3);
+    }
     esim_trace *t = esim_trace_new(o ? o : &fast, on_event, s);
     assert_non_null(t);
     assert_int_equal(esim_trace_run_mem(t, c->f.p, c->f.n, &err), 0);
@@ -635,9 +646,9 @@ static void corrupted(void **state)
             size_t at = 24 + x % (c.f.n - 24); /* keep the pcap header */
             d[at] ^= (uint8_t)(x >> 24 | 1);
         }
-        for (int trees = 0; trees < 2; trees++) {
+        for (int mode = 0; mode < 3; mode++) { /* trees, fast path, report (no ES10 trees) */
             sink s = {0};
-            esim_trace_opts o = {.decode_trees = trees};
+            esim_trace_opts o = {.decode_trees = mode == 0, .no_es10_trees = mode == 2};
             esim_trace *t = esim_trace_new(&o, on_event, &s);
             esim_error err = {{0}};
             assert_int_equal(esim_trace_run_mem(t, d, c.f.n, &err), 0);

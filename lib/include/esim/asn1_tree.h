@@ -20,6 +20,23 @@ void esim_tree_print(FILE *out, asn_TYPE_descriptor_t *td, const void *value, in
 json_object *esim_tree_json(asn_TYPE_descriptor_t *td, const void *value,
                             const esim_tree_opts *opts);
 
+/* Streaming walk over a value, for reading a few fields without building the whole JSON. For
+ * every member (name NULL for the root and for list items), want() decides: SKIP it, DESCEND
+ * into it (a SEQUENCE/SET/CHOICE or SEQUENCE OF: enter(), its members, leave()), or JSON: value()
+ * receives it as esim_tree_json shows it at that place (borrowed). A leaf is never descended
+ * into: DESCEND gives its JSON too. Member order is that of the JSON. */
+typedef enum esim_tree_want { ESIM_TREE_SKIP, ESIM_TREE_DESCEND, ESIM_TREE_JSON } esim_tree_want;
+typedef struct esim_tree_scanner {
+    esim_tree_want (*want)(void *user, const char *name, asn_TYPE_descriptor_t *td,
+                           bool container, bool list);
+    void (*enter)(void *user, const char *name, bool list);
+    void (*value)(void *user, const char *name, json_object *json);
+    void (*leave)(void *user);
+    void *user;
+} esim_tree_scanner;
+void esim_tree_scan(asn_TYPE_descriptor_t *td, const void *value, const esim_tree_opts *opts,
+                    const esim_tree_scanner *s);
+
 /* Whether a field of this name carries key material that is masked unless show_keys. */
 bool esim_tree_is_secret_field(const char *member_name);
 /* Name of an OBJECT IDENTIFIER in dotted form (GSMA RSP OIDs and OpenSSL's table), or NULL. */

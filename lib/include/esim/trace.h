@@ -59,6 +59,8 @@ typedef void (*esim_trace_cb)(const esim_trace_event *ev, void *user);
 
 typedef struct esim_trace_opts {
     bool decode_trees;         /* fill command/response/body trees (for detailed output) */
+    bool no_es10_trees;        /* without decode_trees: the callback does not read command/
+                                  response, so session ES10 messages need no trees either */
     bool show_keys;            /* trees show key material */
     const char *extract_dir;   /* write BPPs here (NULL: no) */
     const esim_keylog *keylog; /* decrypt BPPs with these keys (NULL: no) */
