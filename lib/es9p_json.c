@@ -6,11 +6,24 @@
 
 json_object *esim_es9p_json_parse(const char *body, size_t len, esim_error *err)
 {
+    json_tokener *tok = json_tokener_new_ex(64);
+    if (!tok) {
+        esim_error_set(err, "out of memory");
+        return NULL;
+    }
+    json_object *o = esim_es9p_json_parse_with(tok, body, len, err);
+    json_tokener_free(tok);
+    return o;
+}
+
+json_object *esim_es9p_json_parse_with(json_tokener *tok, const char *body, size_t len,
+                                       esim_error *err)
+{
     if (len > (size_t)INT32_MAX) {
         esim_error_set(err, "JSON body too large");
         return NULL;
     }
-    json_tokener *tok = json_tokener_new_ex(64);
+    json_tokener_reset(tok);
     json_object *o = json_tokener_parse_ex(tok, body, (int)len);
     enum json_tokener_error e = json_tokener_get_error(tok);
     if (!o || e != json_tokener_success) {
@@ -30,7 +43,6 @@ json_object *esim_es9p_json_parse(const char *body, size_t len, esim_error *err)
             o = NULL;
         }
     }
-    json_tokener_free(tok);
     return o;
 }
 

@@ -67,6 +67,7 @@ struct esim_trace {
     } flow_tid[FLOW_TIDS];     /* last transactionId requested per HTTP flow */
     unsigned flow_next;
     esim_trace_stats st;
+    json_tokener *tok;         /* for ES9+ JSON bodies */
     bool finished;
 };
 
@@ -867,17 +868,22 @@ static void bpp_complete(esim_trace *t, card_state *cs, esim_session *se,
 /* One line for an ES10 step: what it was and the identities it carried. */
 static void describe(char *out, size_t cap, const char *desc, const fields *f, uint16_t sw)
 {
-    GString *g = g_string_new(desc);
+    char b[2048]; /* room for every item at its longest: out gets the same truncation */
+    size_t n = (size_t)snprintf(b, sizeof b, "%s", desc);
     const struct { const char *label, *value; } items[] = {
         {"transactionId", f->tid}, {"EID", f->eid}, {"server", f->smdp},
         {"matchingId", f->matching_id}, {"ICCID", f->iccid}, {"profile", f->profile_name}};
-    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
+    for (size_t i = 0; i < sizeof items / sizeof items[0] && n < sizeof b; i++)
         if (items[i].value[0])
-            g_string_append_printf(g, "%s%s %s", g->len ? ", " : "", items[i].label,
-                                   items[i].value);
-    g_string_append_printf(g, "%sSW %04X", g->len ? ", " : "", sw);
-    snprintf(out, cap, "%s", g->str);
-    g_string_free(g, TRUE);
+            n += (size_t)snprintf(b + n, sizeof b - n, "%s%s %s", n ? ", " : "", items[i].label,
+                                  items[i].value);
+    if (n < sizeof b)
+        snprintf(b + n, sizeof b - n, "%sSW %04X", n ? ", " : "", sw);
+    size_t len = strlen(b);
+    if (len >= cap)
+        len = cap - 1;
+    memcpy(out, b, len);
+    out[len] = 0;
 }
 
 /* ES10 commands whose request or response carries session data (transactionId, EID, matching
@@ -1259,7 +1265,9 @@ static void on_http(const esim_http_event *ev, void *user)
         scan(body, &f, 0);
     } else if (ev->body_len) {
         esim_error err = {{0}};
-        raw = esim_es9p_json_parse((const char *)ev->body, ev->body_len, &err);
+        raw = t->tok ? esim_es9p_json_parse_with(t->tok, (const char *)ev->body, ev->body_len,
+                                                 &err)
+                     : esim_es9p_json_parse((const char *)ev->body, ev->body_len, &err);
         if (!raw) {
             finding(t, ESIM_SEV_WARNING, ev->frame_first, ev->ts_sec, ev->ts_nsec, -1,
                     "%s %s %s: body %s", iface, fn, request ? "request" : "response", err.msg);
@@ -1455,6 +1463,7 @@ esim_trace *esim_trace_new(const esim_trace_opts *o, esim_trace_cb cb, void *use
         free(t);
         return NULL;
     }
+    t->tok = json_tokener_new_ex(64);
     for (int i = 0; i < ESIM_PIPE_MAX_CARDS; i++)
         t->cards[i].part = PART_NONE;
     return t;
@@ -1471,6 +1480,8 @@ void esim_trace_free(esim_trace *t)
         free(t->slots[i].sd);
     }
     esim_sessions_free(t->ss);
+    if (t->tok)
+        json_tokener_free(t->tok);
     free(t);
 }
 

@@ -10,6 +10,9 @@
 
 /* Parses a JSON body; returns NULL with err set when it is not JSON. */
 json_object *esim_es9p_json_parse(const char *body, size_t len, esim_error *err);
+/* The same with a tokener of the caller's (json_tokener_new_ex(64)), reset and reused. */
+json_object *esim_es9p_json_parse_with(json_tokener *tok, const char *body, size_t len,
+                                       esim_error *err);
 /* Copy of the body in which every base64 string that holds a known ASN.1 object is replaced by
  * {"base64": ..., "type": <ASN.1 type>, "value": <decoded tree>} and other base64 strings by
  * {"base64": ..., "hex": ...}. */
