@@ -93,10 +93,20 @@ typedef struct fields {
     char cancel_name[40];
 } fields;
 
+/* snprintf(dst, cap, "%s", s) without the formatting machinery */
+static void set_str(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = 0;
+}
+
 static void copy(char *dst, size_t cap, const char *s)
 {
     if (!dst[0] && s)
-        snprintf(dst, cap, "%s", s);
+        set_str(dst, cap, s);
 }
 
 /* {"value": n, "name": "..."} (a named number) or a plain integer. */
@@ -249,9 +259,9 @@ static void merge_fields(fields *dst, const fields *src)
     copy(dst->smdp, sizeof dst->smdp, src->smdp);
     copy(dst->profile_name, sizeof dst->profile_name, src->profile_name);
     if (!dst->err_member[0] && src->err_member[0]) {
-        snprintf(dst->err_member, sizeof dst->err_member, "%s", src->err_member);
-        snprintf(dst->err_type, sizeof dst->err_type, "%s", src->err_type);
-        snprintf(dst->err_name, sizeof dst->err_name, "%s", src->err_name);
+        set_str(dst->err_member, sizeof dst->err_member, src->err_member);
+        set_str(dst->err_type, sizeof dst->err_type, src->err_type);
+        set_str(dst->err_name, sizeof dst->err_name, src->err_name);
         dst->err_value = src->err_value;
     }
 }
@@ -1246,6 +1256,7 @@ static void on_http(const esim_http_event *ev, void *user)
     fields f = {0};
     const char *status = NULL, *subject = NULL, *reason = NULL, *message = NULL;
     char inner_tid[2 * ESIM_SESSION_TID_MAX + 1] = "";
+    bool bpp_b64_ok = false;   /* the boundProfilePackage member is valid base64 */
     if (ev->body_len && asn1) {
         body = decode_tree(t, ev->body, ev->body_len, request ? "RemoteProfileProvisioningRequest"
                                                               : "RemoteProfileProvisioningResponse",
@@ -1275,7 +1286,10 @@ static void on_http(const esim_http_event *ev, void *user)
             json_object_object_foreach(raw, k, v) {
                 const char *s = json_object_is_type(v, json_type_string)
                                     ? json_object_get_string(v) : NULL;
-                if (s && base64_member(k) && !valid_base64(s, strlen(s)))
+                bool ok = !s || !base64_member(k) || valid_base64(s, strlen(s));
+                if (s && !strcmp(k, "boundProfilePackage"))
+                    bpp_b64_ok = ok;
+                if (!ok)
                     finding(t, ESIM_SEV_WARNING, ev->frame_first, ev->ts_sec, ev->ts_nsec, -1,
                             "%s %s: field %s is not valid base64", iface, fn, k);
             }
@@ -1300,11 +1314,11 @@ static void on_http(const esim_http_event *ev, void *user)
             if (top)
                 scan_member("transactionId", jget(raw, "transactionId"), &f, 0);
             merge_fields(&inner, &fast);
-            snprintf(inner_tid, sizeof inner_tid, "%s", inner.tid);
+            set_str(inner_tid, sizeof inner_tid, inner.tid);
             char keep[sizeof f.tid];
-            snprintf(keep, sizeof keep, "%s", f.tid);
+            set_str(keep, sizeof keep, f.tid);
             f = inner;
-            snprintf(f.tid, sizeof f.tid, "%s", keep[0] ? keep : inner.tid);
+            set_str(f.tid, sizeof f.tid, keep[0] ? keep : inner.tid);
             if (jget(raw, "smdpAddress"))
                 scan_member("smdpAddress", jget(raw, "smdpAddress"), &f, 0);
             if (jget(raw, "smdsAddress"))
@@ -1408,7 +1422,7 @@ static void on_http(const esim_http_event *ev, void *user)
                           summary);
         /* the BPP as the SM-DP+ sent it */
         const char *b64 = !request ? jget_str(raw, "boundProfilePackage") : NULL;
-        if (b64 && se->tid_len && valid_base64(b64, strlen(b64))) {
+        if (b64 && se->tid_len && bpp_b64_ok) {
             gsize blen = 0;
             guchar *bpp = g_base64_decode(b64, &blen);
             if (bpp && blen && blen <= BPP_MAX) {
