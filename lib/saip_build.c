@@ -409,11 +409,12 @@ static int build_sd(ProfileElement_t *pe, const esim_saip_build_params *p, long 
     return 0;
 }
 
-static int build_rfm(ProfileElement_t *pe, long id)
+static int build_rfm(ProfileElement_t *pe, const esim_saip_build_params *p, long id)
 {
     pe->present = ProfileElement_PR_rfm;
     PE_RFM_t *r = &pe->choice.rfm;
-    static const uint8_t tar[] = {0xB0, 0x00, 0x01}, msl = 0x12, dom = 0x00;
+    static const uint8_t tar[] = {0xB0, 0x00, 0x01}, dom = 0x00;
+    const uint8_t msl = p->rfm_msl;
     OCTET_STRING_t *t;
     if (pe_header(&r->rfm_header, id) || os_set(&r->instanceAID, RFM_USIM_AID, sizeof RFM_USIM_AID) ||
         !(r->tarList = calloc(1, sizeof *r->tarList)) || !(t = os_new(tar, sizeof tar)))
@@ -451,7 +452,7 @@ static int build_one(int which, ProfileElement_t *pe, const esim_saip_build_para
     case PE_PIN_USIM: return build_pin_usim(pe, p, id);
     case PE_AKA: return build_aka(pe, p, id);
     case PE_SD: return build_sd(pe, p, id);
-    case PE_RFM: return build_rfm(pe, id);
+    case PE_RFM: return build_rfm(pe, p, id);
     default: return build_end(pe, id);
     }
 }
@@ -556,6 +557,7 @@ int esim_saip_build_params_init(esim_saip_build_params *p, esim_error *err)
     snprintf(p->spn, sizeof p->spn, "%s", "esimscope");
     p->major_version = 2;
     p->minor_version = 3;
+    p->rfm_msl = 0x16;
     uint8_t *keys[] = {p->k, p->opc, p->scp80_kic, p->scp80_kid, p->scp80_kik, p->scp81_psk,
                        p->scp81_dek, p->scp03_enc, p->scp03_mac, p->scp03_dek};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)

@@ -11,6 +11,9 @@
 
 #define ISDP_AID "A0000005591010FFFFFFFF8900001000"
 #define ICCID_BASE "8999000000000001234" /* + Luhn digit */
+/* IMSI of the profile: MCC 901 (E.212 shared code of international networks), MNC 99, not a
+ * test PLMN (001/999), so that the package looks like a production one to `esimscope audit` */
+#define PROFILE_IMSI "901990000012340"
 #define NOTIF_ADDR SG_SMDP_ADDRESS
 
 typedef struct fl {

@@ -96,8 +96,9 @@ uint8_t *store_metadata(fl *f, size_t *n)
     return esim_buf_steal(&b, n);
 }
 
-/* The profile: the core library's production-like SAIP package (esim_saip_build) with every key,
- * PIN and PUK taken from the seed instead of the random generator. */
+/* The profile: the core library's production-like SAIP package (esim_saip_build) with a
+ * production IMSI and every key, PIN and PUK taken from the seed instead of the random
+ * generator; it audits clean (no TS.48 key, no test PLMN, RFM with ciphering). */
 uint8_t *profile(fl *f, size_t *n)
 {
     esim_saip_build_params p;
@@ -106,6 +107,8 @@ uint8_t *profile(fl *f, size_t *n)
     if (esim_saip_build_params_init(&p, &err) != 0)
         abort();
     snprintf(p.iccid, sizeof p.iccid, "%s", f->iccid_digits);
+    snprintf(p.imsi, sizeof p.imsi, "%s", PROFILE_IMSI);
+    p.mnc_len = 2;
     snprintf(p.spn, sizeof p.spn, "esimscope Mobile");
     snprintf(p.profile_type, sizeof p.profile_type, "esimscope sample profile");
     struct { uint8_t *k; } keys[] = {{p.k}, {p.opc}, {p.scp80_kic}, {p.scp80_kid}, {p.scp80_kik},

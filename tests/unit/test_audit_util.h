@@ -127,8 +127,8 @@ static __attribute__((unused)) void set_msl(pkg *p, uint8_t msl)
     r->choice.rfm.minimumSecurityLevel.buf[0] = msl;
 }
 
-/* Builds the package from bp (wiped after) into p. The RFM minimum security level is set to
- * 16 (CC + ciphering + counter higher): esim_saip_build uses 12 (no ciphering). */
+/* Builds the package from bp (wiped after) into p; the RFM minimum security level is the
+ * builder's default 16 (CC + ciphering + counter higher). */
 static __attribute__((unused)) void build_pkg(esim_saip_build_params *bp, pkg *p)
 {
     uint8_t *der = NULL;
@@ -139,7 +139,7 @@ static __attribute__((unused)) void build_pkg(esim_saip_build_params *bp, pkg *p
     pkg_decode(der, len, p);
     esim_wipe(der, len);
     free(der);
-    set_msl(p, 0x16);
+    assert_int_equal(pkg_find(p, ProfileElement_PR_rfm)->choice.rfm.minimumSecurityLevel.buf[0], 0x16);
 }
 
 static __attribute__((unused)) void baseline(pkg *p)

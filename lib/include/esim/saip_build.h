@@ -22,11 +22,15 @@ typedef struct esim_saip_build_params {
     uint8_t scp03_enc[16], scp03_mac[16], scp03_dek[16]; /* SCP03 keys, KVN 0x30 */
     char pin1[9], pin2[9], adm1[9];  /* 4..8 digits */
     char puk1[9], puk2[9];           /* 8 digits */
+    uint8_t rfm_msl;           /* RFM minimumSecurityLevel (ETSI TS 102 226 Minimum Security
+                                * Level), coded as the first SPI byte (TS 102 225 5.1.1) */
 } esim_saip_build_params;
 
 /* Sensible defaults: ICCID 8988299000000012345 + Luhn digit, IMSI 001010000012345 (test PLMN
- * 001/01, MNC length 2), SPN "esimscope", profile type "esimscope production-like profile",
- * version 2.3, random PIN/PUK/ADM digits and random K, OPc and SD keys.
+ * 001/01, MNC length 2: a default must not name a real operator's network, so set imsi for a
+ * production-like package), SPN "esimscope", profile type "esimscope production-like profile",
+ * version 2.3, RFM minimum security level 0x16 (cryptographic checksum, ciphering, counter
+ * higher), random PIN/PUK/ADM digits and random K, OPc and SD keys.
  * Returns 0, or -1 when the random generator fails. */
 int esim_saip_build_params_init(esim_saip_build_params *p, esim_error *err);
 /* Wipes the keys and codes in p. */
