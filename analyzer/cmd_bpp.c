@@ -394,7 +394,7 @@ int esim_cmd_bpp(int argc, char **argv)
         {"show-keys", 0, 0, G_OPTION_ARG_NONE, &show_keys, "print key material", NULL},
         {"in", 0, 0, G_OPTION_ARG_STRING, &in_format, "input encoding (default: detected)",
          "der|base64|hex"},
-        {NULL}};
+        {0}};
     GOptionContext *oc = g_option_context_new("BPP");
     g_option_context_set_summary(oc,
         "Reports a Bound Profile Package (SGP.22 BoundProfilePackage, tag BF36) part by part.\n"

@@ -70,7 +70,7 @@ int esim_cmd_decode(int argc, char **argv)
         {"show-keys", 0, 0, G_OPTION_ARG_NONE, &show_keys, "print key material", NULL},
         {"full", 0, 0, G_OPTION_ARG_NONE, &full, "print long octet strings completely", NULL},
         {"list-types", 0, 0, G_OPTION_ARG_NONE, &list_types, "list the known type names", NULL},
-        {NULL}};
+        {0}};
     GOptionContext *oc = g_option_context_new("FILE|-");
     g_option_context_set_summary(oc, "Decodes one SGP.22 message (ES8+/ES9+/ES10/ES11), Bound "
                                      "Profile Package, SAIP profile package or certificate.\n"
