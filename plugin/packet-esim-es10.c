@@ -4,22 +4,20 @@
  * tracks per conversation which logical channel has the ISD-R selected (MANAGE CHANNEL, SELECT by
  * AID), reassembles the command blocks and the GET RESPONSE chain with Wireshark's reassembly API,
  * decodes both with the core and hands every other APDU to Wireshark's own gsm_sim dissector.
- * Sources: GSMTAP-SIM (one message = header + data + SW, as SIMtrace sends it). */
+ * Sources: GSMTAP-SIM (one message = header + data + SW, as SIMtrace sends it) here, USB CCID
+ * readers through esim_es10_parts (packet-esim-ccid.c). */
 #include <string.h>
 #include <epan/packet.h>
 #include <epan/conversation.h>
 #include <epan/proto_data.h>
 #include <epan/expert.h>
 #include <epan/reassemble.h>
-#include <epan/address_types.h>
 #include <epan/to_str.h>
 #include "esim/apdu.h"
 #include "esim/apdu_names.h"
-#include "esim/ccid.h"
 #include "esim/es10_names.h"
 #include "esim/hex.h"
 #include "esim/tlv.h"
-#include <epan/dissectors/packet-usb.h>
 #include "packet-esim.h"
 
 #define INS_MANAGE_CHANNEL 0x70
@@ -50,8 +48,7 @@ static expert_field ei_sw_error = EI_INIT;
 static expert_field ei_incomplete = EI_INIT;
 static expert_field ei_unpaired = EI_INIT;
 
-static dissector_handle_t gsm_sim_handle, usbccid_handle;
-static void *ccid_data;
+static dissector_handle_t gsm_sim_handle;
 static reassembly_table cmd_table, rsp_table;
 
 static const fragment_items es10_frag_items = {
@@ -68,7 +65,7 @@ static const value_string bpp_segment_vals[] = {
 /* Per card (first pass only): a GSMTAP conversation or a USB reader. */
 typedef struct frame_info frame_info;
 
-typedef struct card_state {
+struct card_state {
     uint32_t index;                        /* distinguishes cards in reassembly ids */
     bool isd_r[ESIM_APDU_CHANNELS];
     bool rsp_pending[ESIM_APDU_CHANNELS]; /* an ES10 response continues with GET RESPONSE */
@@ -79,15 +76,16 @@ typedef struct card_state {
     wmem_map_t *rsp_of;                    /* command frame -> frame completing its response */
     /* the command waiting for its response (CCID: they travel in separate frames) */
     bool have_cmd;
-    uint8_t cmd[5 + 16];
-    size_t cmd_len;
+    uint8_t cmd[4];                        /* CLA INS P1 P2 */
+    uint8_t cmd_data[16];                  /* the start of its data (a SELECT's AID) */
+    size_t cmd_dlen;
     uint32_t cmd_num;
     int cmd_kind;
     struct frame_info *cmd_fi;             /* frame_info of that command's frame */
     nstime_t cmd_ts[ESIM_APDU_CHANNELS];   /* time of the last block of the ES10 command */
     char last_tid[33];                     /* last transactionId seen on this card */
     esim_bpp_stream *bpp;                  /* the BPP sent to this card so far */
-} card_state;
+};
 
 typedef enum { K_OTHER = 0, K_BLOCK, K_GETRSP } frame_kind;
 
@@ -110,7 +108,15 @@ struct frame_info {
 
 static uint32_t card_counter;
 
-static card_state *card_new(void)
+void esim_card_reset(card_state *cs)
+{
+    /* card reset: only the basic channel, nothing selected */
+    memset(cs->isd_r, 0, sizeof cs->isd_r);
+    memset(cs->rsp_pending, 0, sizeof cs->rsp_pending);
+    memset(cs->in_chain, 0, sizeof cs->in_chain);
+}
+
+card_state *esim_card_new(void)
 {
     card_state *cs = wmem_new0(wmem_file_scope(), card_state);
     cs->rsp_of = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
@@ -156,14 +162,16 @@ static uint32_t chain_id(const card_state *cs, unsigned ch, uint32_t chain)
 /* First pass, command part: whether the command is an ES10 STORE DATA block to the ISD-R or
  * the GET RESPONSE of an ES10 response; remembers the command for its response. */
 static void classify_cmd(packet_info *pinfo, card_state *cs, frame_info *fi, const uint8_t *cmd,
-                         size_t cmd_len)
+                         const uint8_t *data, size_t dlen)
 {
     int ch = esim_apdu_channel(cmd[0]);
     uint8_t ins = cmd[1], p1 = cmd[2];
     cs->have_cmd = true;
     /* only the header and a SELECT's AID (at most 16 bytes) matter later */
-    cs->cmd_len = cmd_len <= sizeof cs->cmd ? cmd_len : 5;
-    memcpy(cs->cmd, cmd, cs->cmd_len);
+    memcpy(cs->cmd, cmd, sizeof cs->cmd);
+    cs->cmd_dlen = dlen <= sizeof cs->cmd_data ? dlen : 0;
+    if (cs->cmd_dlen)
+        memcpy(cs->cmd_data, data, cs->cmd_dlen);
     cs->cmd_num = pinfo->num;
     cs->cmd_kind = K_OTHER;
     cs->cmd_fi = fi;
@@ -174,9 +182,9 @@ static void classify_cmd(packet_info *pinfo, card_state *cs, frame_info *fi, con
         if (!cs->in_chain[ch]) {
             cs->chain[ch]++;
             cs->in_chain[ch] = true;
-            cs->tag[ch] = cmd_len > 5 ? esim_es10_tag(cmd + 5, cmd_len - 5) : 0;
-            if (!cs->tag[ch] && cmd_len > 5)
-                cs->tag[ch] = cmd[5];
+            cs->tag[ch] = dlen > 0 ? esim_es10_tag(data, dlen) : 0;
+            if (!cs->tag[ch] && dlen > 0)
+                cs->tag[ch] = data[0];
         }
         fi->kind = K_BLOCK;
         fi->more = !(p1 & 0x80);
@@ -201,7 +209,7 @@ static void classify_cmd(packet_info *pinfo, card_state *cs, frame_info *fi, con
 static void classify_rsp(packet_info *pinfo, card_state *cs, frame_info *fi, const uint8_t *rsp,
                          size_t rsp_len, uint16_t sw)
 {
-    if (!cs->have_cmd || cs->cmd_len < 5)
+    if (!cs->have_cmd)
         return;
     cs->have_cmd = false;
     if (cs->last_tid[0] && !fi->tid)
@@ -253,9 +261,9 @@ static void classify_rsp(packet_info *pinfo, card_state *cs, frame_info *fi, con
     } else if (ins == INS_SELECT && p1 == 0x04 && ok) {
         size_t alen;
         const uint8_t *aid = isdr_aid(&alen);
-        size_t dlen = cs->cmd_len - 5;
+        size_t dlen = cs->cmd_dlen;
         /* selection by a (partial) DF name: ISO 7816-4 clause 11.2.2 */
-        cs->isd_r[ch] = dlen >= 5 && dlen <= alen && !memcmp(cmd + 5, aid, dlen);
+        cs->isd_r[ch] = dlen >= 5 && dlen <= alen && !memcmp(cs->cmd_data, aid, dlen);
     }
 }
 
@@ -425,26 +433,35 @@ static card_state *conv_state(conversation_t *conv)
 {
     card_state *cs = (card_state *)conversation_get_proto_data(conv, proto_esim);
     if (!cs) {
-        cs = card_new();
+        cs = esim_card_new();
         conversation_add_proto_data(conv, proto_esim, cs);
     }
     return cs;
 }
 
-/* The ES10 view of one frame holding a command (cmd_len > 0) and/or a response (sw_off >= 0;
- * response data at rsp_off, rsp_len bytes, before the SW). Returns false when neither part is
- * ES10 traffic: the caller hands the frame on. */
-static bool dissect_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, card_state *cs,
-                          int cmd_off, int cmd_len, int rsp_off, int rsp_len, int sw_off,
-                          dissector_handle_t apdu_handle)
+bool esim_es10_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, card_state *cs,
+                     int cmd_off, int cmd_len, int rsp_off, int rsp_len, int sw_off,
+                     dissector_handle_t apdu_handle, void *apdu_data, proto_item *parent)
 {
+    /* the command's data field: after Lc (short or extended, ISO 7816-3 12.1); a T=0 TPDU
+     * or a body of no case: everything after the 5-byte header */
+    int data_off = cmd_off + 5, data_len = cmd_len - 5;
+    if (cmd_len >= 5) {
+        esim_apdu_body body;
+        if (esim_apdu_parse_body(tvb_get_ptr(tvb, cmd_off, cmd_len), (size_t)cmd_len, &body) &&
+            body.data_len) {
+            data_off = cmd_off + (int)body.data_off;
+            data_len = (int)body.data_len;
+        }
+    }
     frame_info *fi = (frame_info *)p_get_proto_data(wmem_file_scope(), pinfo, proto_esim, 0);
     if (!fi) {
         if (PINFO_FD_VISITED(pinfo))
             return false;
         fi = wmem_new0(wmem_file_scope(), frame_info);
         if (cmd_len >= 5)
-            classify_cmd(pinfo, cs, fi, tvb_get_ptr(tvb, cmd_off, cmd_len), (size_t)cmd_len);
+            classify_cmd(pinfo, cs, fi, tvb_get_ptr(tvb, cmd_off, cmd_len),
+                         tvb_get_ptr(tvb, data_off, data_len), (size_t)data_len);
         if (sw_off >= 0)
             classify_rsp(pinfo, cs, fi, rsp_len > 0 ? tvb_get_ptr(tvb, rsp_off, rsp_len) : NULL,
                          (size_t)rsp_len, tvb_get_ntohs(tvb, sw_off));
@@ -455,11 +472,11 @@ static bool dissect_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
 
     /* the APDU itself (CLA/INS/P1/P2/P3, SW) stays Wireshark's */
     if (apdu_handle)
-        call_dissector_with_data(apdu_handle, tvb, pinfo, tree, ccid_data);
+        call_dissector_with_data(apdu_handle, tvb, pinfo, tree, apdu_data);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "eSIM");
     col_clear(pinfo->cinfo, COL_INFO);
     GString *info = g_string_new(NULL);
-    proto_item *ti = proto_tree_add_item(tree, proto_esim, tvb, 0, -1, ENC_NA);
+    proto_item *ti = parent ? parent : proto_tree_add_item(tree, proto_esim, tvb, 0, -1, ENC_NA);
     proto_tree *et = proto_item_add_subtree(ti, ett_es10);
     proto_tree_add_uint(et, hf_es10_channel, tvb, cmd_len > 0 ? cmd_off : 0, cmd_len > 0 ? 1 : 0,
                         fi->channel);
@@ -469,9 +486,9 @@ static bool dissect_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
         uint8_t block = tvb_get_guint8(tvb, cmd_off + 3);
         proto_tree_add_uint(et, hf_es10_block, tvb, cmd_off + 3, 1, block);
         proto_tree_add_string(et, hf_es10_direction, tvb, cmd_off, cmd_len, "command");
-        tvbuff_t *dtvb = tvb_new_subset_length(tvb, cmd_off + 5, cmd_len - 5);
+        tvbuff_t *dtvb = tvb_new_subset_length(tvb, data_off, data_len);
         fragment_head *fh = fragment_add_seq_next(&cmd_table, dtvb, 0, pinfo, fi->id, NULL,
-                                                  (guint32)cmd_len - 5, fi->more);
+                                                  (guint32)data_len, fi->more);
         tvbuff_t *ctvb = process_reassembled_data(dtvb, 0, pinfo, "Reassembled ES10 command", fh,
                                                   &es10_frag_items, NULL, et);
         if (ctvb) {
@@ -523,6 +540,8 @@ static bool dissect_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, c
             esim_tap_message(pinfo, iface, es10_name(fi->tag, &iface), true, &fs, code, text);
         }
         if (fi->rkind == K_BLOCK) {
+            if (fi->rsp_here)
+                proto_tree_add_string(et, hf_es10_direction, tvb, rsp_off, rsp_len, "response");
             if (fi->rsp_here && !fi->rsp_more)
                 rtvb = tvb_new_subset_length(tvb, rsp_off, rsp_len);
             else if (fi->rsp_here)
@@ -577,8 +596,8 @@ static bool dissect_t0_exchange(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
     if (cmd_len < 5 || cmd_len > (size_t)len - 2)
         return false;
     card_state *cs = conv_state(find_or_create_conversation(pinfo));
-    return dissect_parts(tvb, pinfo, tree, cs, 0, (int)cmd_len, (int)cmd_len,
-                         len - (int)cmd_len - 2, len - 2, gsm_sim_handle);
+    return esim_es10_parts(tvb, pinfo, tree, cs, 0, (int)cmd_len, (int)cmd_len,
+                           len - (int)cmd_len - 2, len - 2, gsm_sim_handle, NULL, NULL);
 }
 
 /* GSMTAP type SIM: the payload, with the sub-type read from the GSMTAP v2 header in front of
@@ -607,96 +626,12 @@ static int dissect_gsmtap_sim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
         /* card reset: only the basic channel, nothing selected */
         conversation_t *conv = find_conversation_pinfo(pinfo, 0);
         card_state *cs = conv ? (card_state *)conversation_get_proto_data(conv, proto_esim) : NULL;
-        if (cs) {
-            memset(cs->isd_r, 0, sizeof cs->isd_r);
-            memset(cs->rsp_pending, 0, sizeof cs->rsp_pending);
-            memset(cs->in_chain, 0, sizeof cs->in_chain);
-        }
+        if (cs)
+            esim_card_reset(cs);
     }
     if ((sub == GSMTAP_SIM_APDU || sub < 0) && dissect_t0_exchange(tvb, pinfo, tree))
         return (int)tvb_captured_length(tvb);
     return call_dissector_with_data(gsm_sim_handle, tvb, pinfo, tree, data);
-}
-
-/* ---- USB CCID (T=0 TPDU readers): PC_to_RDR_XfrBlock carries the command, the matching
- * RDR_to_PC_DataBlock the response data + SW (CCID rev 1.1, 6.1.4 / 6.2.1). ---- */
-#define CCID_XFR_BLOCK 0x6F
-#define CCID_DATA_BLOCK 0x80
-#define CCID_HDR 10
-
-static wmem_map_t *readers; /* "bus.device" -> card_state, per capture file */
-
-static card_state *reader_state(packet_info *pinfo)
-{
-    char *a = address_to_str(pinfo->pool, &pinfo->src);
-    char *b = address_to_str(pinfo->pool, &pinfo->dst);
-    char *d = strcmp(a, "host") ? a : b;
-    char *dot = strrchr(d, '.');
-    if (dot && dot != d)
-        *dot = 0;  /* bus.device.endpoint -> bus.device */
-    card_state *cs = (card_state *)wmem_map_lookup(readers, d);
-    if (!cs) {
-        cs = card_new();
-        wmem_map_insert(readers, wmem_strdup(wmem_file_scope(), d), cs);
-    }
-    return cs;
-}
-
-static bool dissect_ccid(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
-{
-    int len = (int)tvb_captured_length(tvb);
-    if (len < CCID_HDR + 2 || len != (int)tvb_reported_length(tvb))
-        return false;
-    uint8_t type = tvb_get_guint8(tvb, 0);
-    bool to_device = type == CCID_XFR_BLOCK;
-    if (type != CCID_XFR_BLOCK && type != CCID_DATA_BLOCK)
-        return false;
-    if (!esim_ccid_looks_like(tvb_get_ptr(tvb, 0, len), (size_t)len, to_device))
-        return false;
-    int n = len - CCID_HDR;
-    if (to_device && n < 5)
-        return false;
-    card_state *cs = reader_state(pinfo);
-    bool done = to_device
-                    ? dissect_parts(tvb, pinfo, tree, cs, CCID_HDR, n, 0, 0, -1, usbccid_handle)
-                    : dissect_parts(tvb, pinfo, tree, cs, 0, 0, CCID_HDR, n - 2, len - 2,
-                                    usbccid_handle);
-    (void)data;
-    return done;
-}
-
-/* Decode As on usbccid.subdissector: the CCID payload only (abData), direction and device from
- * the USB conversation data the CCID dissector passes on. Other payloads go to "data". */
-static int dissect_ccid_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
-{
-    usb_conv_info_t *u = (usb_conv_info_t *)data;
-    int len = (int)tvb_captured_length(tvb);
-    bool done = false;
-    if (u && len >= 2 && len == (int)tvb_reported_length(tvb)) {
-        char key[32];
-        snprintf(key, sizeof key, "%u.%u", u->bus_id, u->device_address);
-        card_state *cs = (card_state *)wmem_map_lookup(readers, key);
-        if (!cs) {
-            cs = card_new();
-            wmem_map_insert(readers, wmem_strdup(wmem_file_scope(), key), cs);
-        }
-        if (u->direction == P2P_DIR_SENT)
-            done = len >= 5 && dissect_parts(tvb, pinfo, tree, cs, 0, len, 0, 0, -1, NULL);
-        else
-            done = dissect_parts(tvb, pinfo, tree, cs, 0, 0, 0, len - 2, len - 2, NULL);
-    }
-    if (!done)
-        call_data_dissector(tvb, pinfo, tree);
-    return len;
-}
-
-static gboolean heur_usb_bulk(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
-{
-    /* the CCID dissector needs the USB conversation data it was given */
-    ccid_data = data;
-    bool r = dissect_ccid(tvb, pinfo, tree, data);
-    ccid_data = NULL;
-    return r;
 }
 
 void esim_register_es10(void)
@@ -764,8 +699,6 @@ void esim_register_es10(void)
     expert_register_field_array(expert_register_protocol(proto_esim), ei, array_length(ei));
     reassembly_table_register(&cmd_table, &addresses_reassembly_table_functions);
     reassembly_table_register(&rsp_table, &addresses_reassembly_table_functions);
-    readers = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_str_hash,
-                                     g_str_equal);
 }
 
 void esim_handoff_es10(void)
@@ -773,9 +706,4 @@ void esim_handoff_es10(void)
     gsm_sim_handle = find_dissector_add_dependency("gsm_sim", proto_esim);
     dissector_handle_t h = create_dissector_handle(dissect_gsmtap_sim, proto_esim);
     dissector_add_uint("gsmtap.type", GSMTAP_TYPE_SIM, h);
-    usbccid_handle = find_dissector_add_dependency("usbccid", proto_esim);
-    dissector_add_for_decode_as("usbccid.subdissector",
-                                create_dissector_handle(dissect_ccid_payload, proto_esim));
-    heur_dissector_add("usb.bulk", heur_usb_bulk, "eSIM ES10 over USB CCID (T=0)", "esim_ccid",
-                       proto_esim, HEURISTIC_ENABLE);
 }

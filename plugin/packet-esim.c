@@ -71,6 +71,7 @@ void proto_register_esim(void)
 
     esim_register_rsp();
     esim_register_es10();
+    esim_register_ccid();
     esim_register_bpp();
     esim_register_tap();
     esim_register_es9p();
@@ -79,5 +80,6 @@ void proto_register_esim(void)
 void proto_reg_handoff_esim(void)
 {
     esim_handoff_es10();
+    esim_handoff_ccid();
     esim_handoff_es9p();
 }

@@ -86,11 +86,28 @@ void esim_bpp_segment_result(proto_item *seg, tvbuff_t *tvb, packet_info *pinfo,
 /* An esim.bpp.segment item (packet-esim-es10.c). */
 proto_item *esim_add_bpp_segment(proto_tree *tree, tvbuff_t *tvb, int off, int len, guint8 tag);
 
+/* ES10 state of one card: channels, ISD-R selection, STORE DATA and GET RESPONSE chains,
+ * pairing, the BPP sent to it (packet-esim-es10.c). */
+typedef struct card_state card_state;
+card_state *esim_card_new(void);
+/* The card was reset (ATR): only the basic channel, nothing selected. */
+void esim_card_reset(card_state *cs);
+/* The ES10 view of one frame holding a command APDU (cmd_len > 0; short or extended, or a T=0
+ * TPDU) and/or a response (sw_off >= 0; response data at rsp_off, rsp_len bytes, before the
+ * SW). apdu_handle (with apdu_data) dissects the carrier first; parent: the eSIM item to add
+ * to (NULL: a new one). Returns false when neither part is ES10 traffic: nothing is added and
+ * the caller hands the frame on. */
+bool esim_es10_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, card_state *cs,
+                     int cmd_off, int cmd_len, int rsp_off, int rsp_len, int sw_off,
+                     dissector_handle_t apdu_handle, void *apdu_data, proto_item *parent);
+
 /* Registration of the parts. */
 void esim_register_rsp(void);
 void esim_register_es10(void);
 void esim_register_bpp(void);
 void esim_handoff_es10(void);
+void esim_register_ccid(void);
+void esim_handoff_ccid(void);
 void esim_register_es9p(void);
 void esim_handoff_es9p(void);
 #endif
