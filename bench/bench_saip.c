@@ -164,7 +164,7 @@ int main(int argc, char **argv)
     printf("%-30s %7s %4s %11s %11s %13s %14s %s\n", "profile", "bytes", "PEs", "decode_us",
            "decode_MBps", "roundtrip_us", "roundtrip_MBps", "exact");
     double sum_dec = 0, sum_rt = 0, sum_dec_ts48 = 0;
-    size_t bytes = 0, bytes_ts48 = 0, all_pes = 0, all_exact = 0;
+    size_t bytes = 0, all_pes = 0, all_exact = 0;
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         size_t pes = 0, exact = 0;
@@ -181,10 +181,8 @@ int main(int argc, char **argv)
         bytes += ps[i].len;
         all_pes += pes;
         all_exact += exact;
-        if (i < n_ts48) {
+        if (i < n_ts48)
             sum_dec_ts48 += td;
-            bytes_ts48 += ps[i].len;
-        }
     }
     printf("saip_profiles %zu\n", n);
     printf("saip_ts48_profiles %zu\n", n_ts48);
