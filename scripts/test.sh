@@ -27,6 +27,13 @@ for want in "INSTALLED" "smdpSign: *valid" "certificate chain: OK" "Result: veri
   grep -Eq "$want" build-quickstart.log || { cat build-quickstart.log; echo "FAIL: quick start output lacks /$want/"; exit 1; }
 done
 echo "ok: quickstart.sh: session installed, BPP verified, profile decoded"
+stage=$(mktemp -d)
+DESTDIR="$stage" cmake --install build >/dev/null
+for f in bin/esimscope share/man/man1/esimscope.1; do
+  [ -n "$(find "$stage" -path "*/$f" -type f)" ] || { find "$stage" -type f; echo "FAIL: cmake --install lacks $f"; exit 1; }
+done
+rm -rf "$stage"
+echo "ok: cmake --install: esimscope, its man page (the plugin is checked with the tshark tests)"
 
 echo "== Wireshark plugin in Debian's tshark =="
 ESIM_PLUGIN_BUILD_DIR=$PWD/build bash scripts/test-plugin.sh
