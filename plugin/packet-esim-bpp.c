@@ -1,7 +1,8 @@
 /* Bound Profile Package (SGP.22 2.5.4) as carried whole in the ES9+ getBoundProfilePackage
  * response: the parts and segments with their byte ranges (core esim_bpp_parse), and with an
  * eSIM key log (preference) every segment's MAC checked and decrypted by the core
- * (esim_bpp_open). Plaintexts without secrets (ConfigureISDP, StoreMetadata) become new data
+ * (esim_bpp_open); the same for the BPP the LPA sends to the eUICC piece by piece over ES10
+ * (esim_bpp_stream_*). Plaintexts without secrets (ConfigureISDP, StoreMetadata) become new data
  * sources; the profile (UPP) and ReplaceSessionKeys carry keys and are shown only as masked
  * trees unless the "show key material" preference is set. */
 #include <string.h>
@@ -183,8 +184,8 @@ esim_bpp_stream *esim_bpp_stream_new(void)
 
 #define STREAM_MAX (2u << 20)
 
-wmem_array_t *esim_bpp_stream_piece(esim_bpp_stream *s, const uint8_t *piece, size_t n,
-                                    packet_info *pinfo)
+esim_bpp_piece *esim_bpp_stream_piece(esim_bpp_stream *s, const uint8_t *piece, size_t n,
+                                      packet_info *pinfo)
 {
     esim_keylog *kl = keylog(pinfo, NULL);
     if (!kl || !n)
@@ -207,7 +208,18 @@ wmem_array_t *esim_bpp_stream_piece(esim_bpp_stream *s, const uint8_t *piece, si
     esim_error err;
     if (esim_bpp_parse_partial(s->buf, s->len, &bpp, &err) != 0)
         return NULL;
-    wmem_array_t *res = wmem_array_new(wmem_file_scope(), sizeof(esim_seg_result));
+    esim_bpp_piece *pc = wmem_new0(wmem_file_scope(), esim_bpp_piece);
+    pc->macs = wmem_array_new(wmem_file_scope(), sizeof(esim_seg_result));
+    /* a part is complete when its whole TLV is there; it completes here when its last byte
+     * came with this piece */
+    for (int part = 0; part < ESIM_BPP_PART_COUNT; part++) {
+        esim_tlv t;
+        size_t po = bpp.part_offset[part];
+        if (bpp.has_part[part] && bpp.nseg[part] &&
+            esim_tlv_parse(s->buf + po, s->len - po, po, &t, &err) == 0 &&
+            po + esim_tlv_total(&t) > base)
+            pc->parts |= 1u << part;
+    }
     esim_bpp_opened op;
     memset(&op, 0, sizeof op);
     if (esim_bpp_open(&bpp, kl, &op, &err) == 0) {
@@ -219,19 +231,53 @@ wmem_array_t *esim_bpp_stream_piece(esim_bpp_stream *s, const uint8_t *piece, si
                 esim_seg_result r = {(uint32_t)(sg->offset - base), (uint32_t)sg->total_len,
                                      op.seg[part][i].checked,
                                      op.seg[part][i].chk.mac_ok && op.seg[part][i].chk.pad_ok};
-                wmem_array_append_one(res, r);
+                wmem_array_append_one(pc->macs, r);
             }
+        esim_bpp_opened_free(&op);
+    } else {
+        pc->parts = 0;
+    }
+    if (pc->parts) {
+        pc->bpp = (uint8_t *)wmem_memdup(wmem_file_scope(), s->buf, s->len);
+        pc->bpp_len = s->len;
+    }
+    esim_bpp_clear(&bpp);
+    return pc;
+}
+
+void esim_bpp_piece_plaintexts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                               const esim_bpp_piece *pc)
+{
+    if (!pc || !pc->parts || !pc->bpp)
+        return;
+    esim_keylog *kl = keylog(pinfo, NULL);
+    esim_bpp bpp;
+    esim_error err;
+    esim_bpp_opened op;
+    if (!kl || esim_bpp_parse_partial(pc->bpp, pc->bpp_len, &bpp, &err) != 0)
+        return;
+    if (esim_bpp_open(&bpp, kl, &op, &err) == 0) {
+        if (pc->parts & (1u << ESIM_BPP_FIRST87))
+            plaintext(tvb, pinfo, tree, "ConfigureISDP", op.configure_isdp,
+                      op.configure_isdp_len, false, false);
+        if (pc->parts & (1u << ESIM_BPP_SEQ88))
+            plaintext(tvb, pinfo, tree, "StoreMetadata", op.store_metadata,
+                      op.store_metadata_len, false, false);
+        if (pc->parts & (1u << ESIM_BPP_SECOND87))
+            plaintext(tvb, pinfo, tree, "ReplaceSessionKeys", op.rsk, op.rsk_len, true, false);
+        if (pc->parts & (1u << ESIM_BPP_SEQ86))
+            plaintext(tvb, pinfo, tree, "Profile (UPP)", op.upp, op.upp_len, true, true);
         esim_bpp_opened_free(&op);
     }
     esim_bpp_clear(&bpp);
-    return res;
 }
 
 void esim_bpp_segment_result(proto_item *seg, tvbuff_t *tvb, packet_info *pinfo,
-                             wmem_array_t *results, int off, int len)
+                             const esim_bpp_piece *pc, int off, int len)
 {
-    if (!results)
+    if (!pc || !pc->macs)
         return;
+    wmem_array_t *results = pc->macs;
     for (guint i = 0; i < wmem_array_get_count(results); i++) {
         const esim_seg_result *r = (const esim_seg_result *)wmem_array_index(results, i);
         if ((int)r->off != off || !r->checked)

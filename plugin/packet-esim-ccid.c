@@ -235,7 +235,11 @@ static bool dissect_t1(tvbuff_t *tvb, int off, packet_info *pinfo, proto_tree *t
 
     const esim_t1_step *st = &tf->step;
     tvbuff_t *apdu = NULL;
-    if (st->part != ESIM_T1_NONE) {
+    if (st->retransmission) {
+        /* the same block again after an R-block NAK: its INF is in the chain already */
+    } else if (st->part != ESIM_T1_NONE && st->index == 0 && st->last) {
+        apdu = tvb_new_subset_length(tvb, off + (int)b.inf_off, (int)b.inf_len); /* unchained */
+    } else if (st->part != ESIM_T1_NONE) {
         tvbuff_t *inf = tvb_new_subset_length(tvb, off + (int)b.inf_off, (int)b.inf_len);
         guint32 id = st->exchange * 2 + (st->part == ESIM_T1_RESPONSE);
         fragment_head *fh = fragment_add_seq(&t1_table, inf, 0, pinfo, id, NULL, st->index,
@@ -269,7 +273,7 @@ static bool dissect_t1(tvbuff_t *tvb, int off, packet_info *pinfo, proto_tree *t
         }
         what = text;
     } else if (st->part != ESIM_T1_NONE) {
-        what = st->last ? "retransmission" : "chained, more follows";
+        what = st->retransmission ? "retransmission" : "chained, more follows";
     } else if (!tf->valid) {
         what = "malformed";
     }

@@ -297,12 +297,15 @@ static void dissect_bpp_piece(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
         return;
     const uint8_t *p = tvb_get_ptr(tvb, 0, len);
     /* MAC results with the key log: computed on the first pass over the card's BPP so far */
-    wmem_array_t *macs = (wmem_array_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_esim, 2);
+    esim_bpp_piece *macs = (esim_bpp_piece *)p_get_proto_data(wmem_file_scope(), pinfo,
+                                                               proto_esim, 2);
     if (!PINFO_FD_VISITED(pinfo) && !macs) {
         macs = esim_bpp_stream_piece(cs->bpp, p, (size_t)len, pinfo);
         if (macs)
             p_add_proto_data(wmem_file_scope(), pinfo, proto_esim, 2, macs);
     }
+    /* plaintexts of the parts this piece completes (ConfigureISDP, StoreMetadata, ...) */
+    esim_bpp_piece_plaintexts(tvb, pinfo, tree, macs);
     esim_tlv t;
     esim_error err;
     size_t hdr;

@@ -70,19 +70,31 @@ bool esim_try_asn1(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, proto
 void esim_dissect_bpp(tvbuff_t *tvb, int off, int len, packet_info *pinfo, proto_tree *tree,
                       esim_asn1_summary *sum);
 /* The BPP on the card interface: LoadBoundProfilePackage pieces of one card appended in order
- * (first pass); with the key log, the MAC results of the segments of each piece. */
+ * (first pass); with the key log, the MAC results of the segments of each piece and the
+ * plaintexts of the parts a piece completes. */
 typedef struct esim_bpp_stream esim_bpp_stream;
 typedef struct esim_seg_result {
     uint32_t off, len;  /* of the segment TLV in the piece */
     bool checked, mac_ok;
 } esim_seg_result;
+typedef struct esim_bpp_piece {
+    wmem_array_t *macs;      /* esim_seg_result of the piece's segments */
+    uint8_t *bpp;            /* the BPP so far (ciphertext), when parts != 0 */
+    size_t bpp_len;
+    unsigned parts;          /* bit p: part p (esim_bpp_part) is complete with this piece */
+} esim_bpp_piece;
 esim_bpp_stream *esim_bpp_stream_new(void);
-/* Returns the results (file scope) for this piece, NULL without key log or usable BPP. */
-wmem_array_t *esim_bpp_stream_piece(esim_bpp_stream *s, const uint8_t *piece, size_t n,
-                                    packet_info *pinfo);
-/* Adds esim.bpp.mac_ok (and expert info) under a segment item when results has it. */
+/* Returns what the piece gives (file scope), NULL without key log or usable BPP. */
+esim_bpp_piece *esim_bpp_stream_piece(esim_bpp_stream *s, const uint8_t *piece, size_t n,
+                                      packet_info *pinfo);
+/* Adds esim.bpp.mac_ok (and expert info) under a segment item when the piece has it. */
 void esim_bpp_segment_result(proto_item *seg, tvbuff_t *tvb, packet_info *pinfo,
-                             wmem_array_t *results, int off, int len);
+                             const esim_bpp_piece *pc, int off, int len);
+/* The plaintexts of the parts the piece completes (ConfigureISDP, StoreMetadata,
+ * ReplaceSessionKeys, the profile), opened again from the BPP so far and shown as for the
+ * ES9+ BPP (new data sources; key material only with esim.show_keys). */
+void esim_bpp_piece_plaintexts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                               const esim_bpp_piece *pc);
 /* An esim.bpp.segment item (packet-esim-es10.c). */
 proto_item *esim_add_bpp_segment(proto_tree *tree, tvbuff_t *tvb, int off, int len, guint8 tag);
 
