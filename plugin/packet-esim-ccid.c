@@ -179,15 +179,15 @@ static const char *t1_fields(tvbuff_t *tvb, int off, packet_info *pinfo, proto_t
 
     proto_item *li = proto_tree_add_item(bt, hf_t1_len, tvb, off + 2, 1, ENC_NA);
     if (!b->len_ok) {
-        int extra = n - 3 - (int)b->inf_len - (int)b->edc_len;
-        expert_add_info_format(pinfo, li, &ei_t1_len,
-                               b->len == 0xFF ? "T=1 LEN FF is reserved"
-                               : (size_t)b->len > b->inf_len
-                                   ? "T=1 LEN %u runs past the end of the block (%d bytes after "
-                                     "the prologue)"
-                                   : "T=1 LEN %u: %d bytes after the epilogue",
-                               b->len, b->len == 0xFF ? 0 : (size_t)b->len > b->inf_len ? n - 3
-                                                                                      : extra);
+        if (b->len == 0xFF)
+            expert_add_info_format(pinfo, li, &ei_t1_len, "T=1 LEN FF is reserved");
+        else if ((size_t)b->len > b->inf_len)
+            expert_add_info_format(pinfo, li, &ei_t1_len, "T=1 LEN %u runs past the end of the "
+                                   "block (%d bytes after the prologue)", b->len, n - 3);
+        else
+            expert_add_info_format(pinfo, li, &ei_t1_len, "T=1 LEN %u: %d bytes after the "
+                                   "epilogue", b->len,
+                                   n - 3 - (int)b->inf_len - (int)b->edc_len);
     }
     if (b->inf_len) {
         proto_tree_add_item(bt, hf_t1_inf, tvb, off + 3, (int)b->inf_len, ENC_NA);

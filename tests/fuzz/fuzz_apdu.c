@@ -1,10 +1,12 @@
 /* Fuzzes the APDU layer and its carriers with a sequence of records: kind (1 byte), length
  * (1 byte), bytes. Kinds: T=0 message, APDU + response (split at the first byte's value), ATR,
- * CCID message to / from the reader, GSMTAP message, end of input. */
+ * CCID message to / from the reader, GSMTAP message, end of input, T=1 block from the terminal /
+ * the card (LRC or CRC by the length's low bit) through the T=1 link. */
 #include <stdint.h>
 #include "esim/apdu.h"
 #include "esim/ccid.h"
 #include "esim/gsmtap.h"
+#include "esim/t1.h"
 
 static void on_apdu(const esim_apdu_event *ev, void *user) { (void)ev; (void)user; }
 
@@ -14,10 +16,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     esim_apdu_ctx *apdu = esim_apdu_new(on_apdu, NULL);
     esim_ccid *ccid = esim_ccid_new(apdu);
     esim_gsmtap_sim *sim = esim_gsmtap_sim_new(apdu);
+    esim_t1_link link;
+    esim_t1_link_init(&link);
     uint64_t frame = 0;
     size_t i = 0;
     while (i + 2 <= size) {
-        uint8_t kind = data[i] % 7;
+        uint8_t kind = data[i] % 9;
         size_t n = data[i + 1];
         i += 2;
         if (n > size - i)
@@ -42,6 +46,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             esim_gsmtap g;
             if (esim_gsmtap_parse(d, n, &g, &err) == 0)
                 esim_gsmtap_sim_feed(sim, frame, 0, 0, &g, &err);
+            break;
+        }
+        case 7:
+        case 8: {
+            esim_t1_block b;
+            char desc[96];
+            if (esim_t1_parse(d, n, 1 + (n & 1), &b)) {
+                esim_t1_describe(&b, d, desc, sizeof desc);
+                if (esim_t1_valid(&b))
+                    (void)(kind == 7 ? esim_t1_from_terminal(&link, &b)
+                                     : esim_t1_from_card(&link, &b));
+            }
             break;
         }
         default: esim_apdu_flush(apdu); break;
