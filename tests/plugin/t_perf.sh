@@ -1,13 +1,14 @@
 #!/bin/sh
 # Performance: tshark on a large capture (every sample concatenated ESIM_PLUGIN_PERF_COPIES
 # times, default 40) with the plugin vs. without it, in one run. Prints the ratio of the whole
-# runs and of the dissection work alone (start-up subtracted) (target of issue 6: <= 1.3x); fails
-# only when the whole-run ratio exceeds ESIM_PLUGIN_PERF_MAX (default 3), which would mean work
-# out of proportion to the eSIM traffic. The capture is nothing but eSIM traffic: the worst case.
+# runs and of the dissection work alone (start-up subtracted) (target of issue 6: <= 1.3x,
+# measured 1.06-1.20x whole run); fails when the whole-run ratio exceeds ESIM_PLUGIN_PERF_MAX
+# (default 1.5: room for a loaded CI machine; the JSON-tree rendering this replaced measured
+# 1.45x, so a regression of that size or worse fails). The capture is nothing but eSIM traffic: the worst case.
 . "$(dirname "$0")/lib.sh"
 require_plugin
 copies=${ESIM_PLUGIN_PERF_COPIES:-40}
-max=${ESIM_PLUGIN_PERF_MAX:-3}
+max=${ESIM_PLUGIN_PERF_MAX:-1.5}
 set --
 for i in $(seq "$copies"); do set -- "$@" "$S"/happy_*.pcap "$S"/fail_*.pcapng; done
 mergecap -a -F pcapng -w "$T/big.pcapng" "$@" || { fail "mergecap"; finish; }
