@@ -254,7 +254,6 @@ int esim_bsp_kdf(const uint8_t *secret, size_t secret_len, uint8_t key_type, uin
 /* --- segment protection (SGP.22 2.6.4.4) --- */
 
 static EVP_CIPHER *cipher_ecb, *cipher_cbc;
-static EVP_MAC *mac_cmac;
 
 static int fetch_algs(esim_error *err)
 {
@@ -263,10 +262,30 @@ static int fetch_algs(esim_error *err)
         cipher_ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
     if (!cipher_cbc)
         cipher_cbc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
-    if (!mac_cmac)
-        mac_cmac = EVP_MAC_fetch(NULL, "CMAC", NULL);
-    if (!cipher_ecb || !cipher_cbc || !mac_cmac)
-        return ossl_fail(err, "fetching AES / CMAC");
+    if (!cipher_ecb || !cipher_cbc)
+        return ossl_fail(err, "fetching AES");
+    return 0;
+}
+
+/* AES-CMAC subkey derivation (NIST SP 800-38B 6.1, RFC 4493 2.3): doubling in GF(2^128). */
+static void cmac_double(const uint8_t in[16], uint8_t out[16])
+{
+    uint8_t carry = in[0] >> 7;
+    for (int i = 0; i < 15; i++)
+        out[i] = (uint8_t)(in[i] << 1 | in[i + 1] >> 7);
+    out[15] = (uint8_t)(in[15] << 1 ^ (carry ? 0x87 : 0));
+}
+
+static int cmac_subkeys(esim_bsp *b)
+{
+    static const uint8_t zero[16];
+    uint8_t l[16];
+    int n = 0;
+    if (EVP_EncryptUpdate(b->cmac_cbc, l, &n, zero, 16) != 1 || n != 16)
+        return -1;
+    cmac_double(l, b->cmac_k1);
+    cmac_double(b->cmac_k1, b->cmac_k2);
+    esim_wipe(l, sizeof l);
     return 0;
 }
 
@@ -280,19 +299,18 @@ int esim_bsp_init(esim_bsp *b, const esim_bsp_keys *k, esim_error *err)
     b->ecb = EVP_CIPHER_CTX_new();
     b->cbc_enc = EVP_CIPHER_CTX_new();
     b->cbc_dec = EVP_CIPHER_CTX_new();
-    b->cmac = EVP_MAC_CTX_new(mac_cmac);
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, "AES-128-CBC", 0),
-        OSSL_PARAM_construct_end(),
-    };
-    if (!b->ecb || !b->cbc_enc || !b->cbc_dec || !b->cmac ||
+    b->cmac_cbc = EVP_CIPHER_CTX_new();
+    static const uint8_t zero_iv[16]; /* dec_chain and cmac_chain start at zero too */
+    if (!b->ecb || !b->cbc_enc || !b->cbc_dec || !b->cmac_cbc ||
         EVP_EncryptInit_ex2(b->ecb, cipher_ecb, b->k.s_enc, NULL, NULL) != 1 ||
         EVP_CIPHER_CTX_set_padding(b->ecb, 0) != 1 ||
         EVP_CipherInit_ex2(b->cbc_enc, cipher_cbc, b->k.s_enc, NULL, 1, NULL) != 1 ||
         EVP_CIPHER_CTX_set_padding(b->cbc_enc, 0) != 1 ||
-        EVP_CipherInit_ex2(b->cbc_dec, cipher_cbc, b->k.s_enc, NULL, 0, NULL) != 1 ||
+        EVP_CipherInit_ex2(b->cbc_dec, cipher_cbc, b->k.s_enc, zero_iv, 0, NULL) != 1 ||
         EVP_CIPHER_CTX_set_padding(b->cbc_dec, 0) != 1 ||
-        EVP_MAC_init(b->cmac, b->k.s_mac, 16, params) != 1) {
+        EVP_EncryptInit_ex2(b->cmac_cbc, cipher_cbc, b->k.s_mac, zero_iv, NULL) != 1 ||
+        EVP_CIPHER_CTX_set_padding(b->cmac_cbc, 0) != 1 || cmac_subkeys(b) != 0 ||
+        EVP_EncryptInit_ex2(b->cmac_cbc, NULL, NULL, zero_iv, NULL) != 1) {
         esim_bsp_free(b);
         return ossl_fail(err, "AES setup");
     }
@@ -304,7 +322,7 @@ void esim_bsp_free(esim_bsp *b)
     EVP_CIPHER_CTX_free(b->ecb);
     EVP_CIPHER_CTX_free(b->cbc_enc);
     EVP_CIPHER_CTX_free(b->cbc_dec);
-    EVP_MAC_CTX_free(b->cmac);
+    EVP_CIPHER_CTX_free(b->cmac_cbc);
     esim_wipe(b, sizeof *b);
     memset(b, 0, sizeof *b);
 }
@@ -330,33 +348,122 @@ static int next_icv(esim_bsp *b, uint8_t icv[16], esim_error *err)
     return 0;
 }
 
+/* AES-CMAC (SP 800-38B) as a CBC encryption under S-MAC with a zero IV: the MAC is the last
+ * cipher block, the last message block first XORed with K1 (complete) or padded 80 00.. and
+ * XORed with K2. One CBC call per segment runs at OpenSSL's CBC-encryption speed (EVP_MAC's
+ * CMAC calls the cipher once per 16-byte block). The message is copied into a chunk buffer
+ * and encrypted in place; a full chunk is encrypted only once more data follows. As for the
+ * decryption, the IV is not reset: the context continues from its last block
+ * (b->cmac_chain), so the first block fed is M1 ^ cmac_chain, which gives E(M1) as a zero IV
+ * would. */
+#define CMAC_CHUNK 1056 /* multiple of 16; holds MCV + header + a whole segment's data */
+
+typedef struct cmac_run {
+    esim_bsp *b;
+    uint8_t buf[CMAC_CHUNK];
+    size_t fill;
+    int fail;
+} cmac_run;
+
+static void cmac_crypt(cmac_run *r, size_t n)
+{
+    int l = 0;
+    if (EVP_EncryptUpdate(r->b->cmac_cbc, r->buf, &l, r->buf, (int)n) != 1 || (size_t)l != n)
+        r->fail = 1;
+}
+
+static void cmac_add(cmac_run *r, const uint8_t *p, size_t n)
+{
+    while (n) {
+        if (r->fill == CMAC_CHUNK) { /* more data follows: not the last block */
+            cmac_crypt(r, CMAC_CHUNK);
+            r->fill = 0;
+        }
+        size_t k = CMAC_CHUNK - r->fill < n ? CMAC_CHUNK - r->fill : n;
+        memcpy(r->buf + r->fill, p, k);
+        r->fill += k;
+        p += k;
+        n -= k;
+    }
+}
+
+static void cmac_finish(cmac_run *r, uint8_t mac[16])
+{
+    const uint8_t *sub = r->b->cmac_k1;
+    if (r->fill % 16) {
+        sub = r->b->cmac_k2;
+        r->buf[r->fill++] = 0x80;
+        while (r->fill % 16)
+            r->buf[r->fill++] = 0;
+    }
+    for (int i = 0; i < 16; i++)
+        r->buf[r->fill - 16 + i] ^= sub[i];
+    cmac_crypt(r, r->fill);
+    memcpy(mac, r->buf + r->fill - 16, 16);
+}
+
 /* Full CMAC over MCV || tag || BER length(lcc) || data; it becomes the next MCV. */
 static int chain_mac(esim_bsp *b, uint8_t tag, const uint8_t *data, size_t n, size_t lcc,
                      uint8_t mac[16], esim_error *err)
 {
     uint8_t hdr[10];
     size_t hl = esim_tlv_encode_header(tag, lcc, hdr);
-    size_t ml = 0;
-    /* no key: restart with the key set in esim_bsp_init */
-    if (EVP_MAC_init(b->cmac, NULL, 0, NULL) != 1 ||
-        EVP_MAC_update(b->cmac, b->k.mcv, 16) != 1 || EVP_MAC_update(b->cmac, hdr, hl) != 1 ||
-        EVP_MAC_update(b->cmac, data, n) != 1 || EVP_MAC_final(b->cmac, mac, &ml, 16) != 1 ||
-        ml != 16)
+    cmac_run r;
+    r.b = b;
+    r.fail = 0;
+    for (int i = 0; i < 16; i++)
+        r.buf[i] = b->k.mcv[i] ^ b->cmac_chain[i];
+    r.fill = 16;
+    cmac_add(&r, hdr, hl);
+    cmac_add(&r, data, n);
+    cmac_finish(&r, mac);
+    esim_wipe(r.buf, r.fill);
+    if (r.fail) {
+        /* chain state unknown: restart it from a zero IV */
+        static const uint8_t zero_iv[16];
+        memset(b->cmac_chain, 0, 16);
+        EVP_EncryptInit_ex2(b->cmac_cbc, NULL, NULL, zero_iv, NULL);
         return ossl_fail(err, "AES-CMAC");
+    }
+    memcpy(b->cmac_chain, mac, 16);
     memcpy(b->k.mcv, mac, 16);
     return 0;
 }
 
-static int cbc(esim_bsp *b, int enc, const uint8_t icv[16], const uint8_t *in, size_t n,
-               uint8_t *out, esim_error *err)
+static int cbc_encrypt(esim_bsp *b, const uint8_t icv[16], const uint8_t *in, size_t n,
+                       uint8_t *out, esim_error *err)
 {
     int l1 = 0, l2 = 0;
-    EVP_CIPHER_CTX *c = enc ? b->cbc_enc : b->cbc_dec;
     /* keep the key schedule, set only the ICV */
-    if (n > INT32_MAX || EVP_CipherInit_ex2(c, NULL, NULL, icv, enc, NULL) != 1 ||
-        EVP_CipherUpdate(c, out, &l1, in, (int)n) != 1 ||
-        EVP_CipherFinal_ex(c, out + l1, &l2) != 1 || (size_t)(l1 + l2) != n)
+    if (n > INT32_MAX || EVP_CipherInit_ex2(b->cbc_enc, NULL, NULL, icv, 1, NULL) != 1 ||
+        EVP_CipherUpdate(b->cbc_enc, out, &l1, in, (int)n) != 1 ||
+        EVP_CipherFinal_ex(b->cbc_enc, out + l1, &l2) != 1 || (size_t)(l1 + l2) != n)
         return ossl_fail(err, "AES-128-CBC");
+    return 0;
+}
+
+/* CBC decryption of n bytes (a multiple of 16, at least 16) with the segment's ICV. Setting an
+ * IV costs more than a 1 KiB segment's AES in OpenSSL 3 (a provider re-init with parameter
+ * look-ups), so the context simply continues its chain from the previous segment's last
+ * ciphertext block (b->dec_chain) and the first plaintext block is corrected afterwards:
+ * P1 = D(C1) ^ ICV = out1 ^ dec_chain ^ ICV. */
+static int cbc_decrypt(esim_bsp *b, const uint8_t icv[16], const uint8_t *in, size_t n,
+                       uint8_t *out, esim_error *err)
+{
+    uint8_t last[16];
+    int l = 0;
+    memcpy(last, in + n - 16, 16);
+    if (n > INT32_MAX || EVP_DecryptUpdate(b->cbc_dec, out, &l, in, (int)n) != 1 ||
+        (size_t)l != n) {
+        /* chain state unknown: restart it from a zero IV */
+        static const uint8_t zero_iv[16];
+        memset(b->dec_chain, 0, 16);
+        EVP_CipherInit_ex2(b->cbc_dec, NULL, NULL, zero_iv, 0, NULL);
+        return ossl_fail(err, "AES-128-CBC");
+    }
+    for (int i = 0; i < 16; i++)
+        out[i] ^= (uint8_t)(b->dec_chain[i] ^ icv[i]);
+    memcpy(b->dec_chain, last, 16);
     return 0;
 }
 
@@ -382,7 +489,7 @@ int esim_bsp_protect(esim_bsp *b, uint8_t tag, bool encrypt, const uint8_t *plai
     tmp[n] = 0x80;
     memset(tmp + n + 1, 0, padded - n - 1);
     int rc = -1;
-    if (next_icv(b, icv, err) == 0 && cbc(b, 1, icv, tmp, padded, tmp, err) == 0 &&
+    if (next_icv(b, icv, err) == 0 && cbc_encrypt(b, icv, tmp, padded, tmp, err) == 0 &&
         chain_mac(b, tag, tmp, padded, padded + ESIM_BSP_MAC_LEN, mac, err) == 0) {
         if (esim_tlv_put_header(out, tag, padded + ESIM_BSP_MAC_LEN) ||
             esim_buf_append(out, tmp, padded) || esim_buf_append(out, mac, ESIM_BSP_MAC_LEN))
@@ -431,7 +538,7 @@ int esim_bsp_unprotect(esim_bsp *b, uint8_t tag, bool decrypt, const uint8_t *va
             return esim_error_set(err, "out of memory");
     }
     int rc = -1;
-    if (next_icv(b, icv, err) == 0 && cbc(b, 0, icv, value, dn, tmp, err) == 0) {
+    if (next_icv(b, icv, err) == 0 && cbc_decrypt(b, icv, value, dn, tmp, err) == 0) {
         rc = 0;
         /* padding: 80 then 0..15 zero bytes */
         size_t i = dn;

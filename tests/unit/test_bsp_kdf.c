@@ -148,9 +148,10 @@ static void test_segments(void **state)
     uint8_t plain[1100];
     for (size_t i = 0; i < sizeof plain; i++)
         plain[i] = (uint8_t)(i * 7);
-    size_t sizes[] = { 0, 1, 15, 16, 17, 1007, 1008 };
+    /* runs of encrypted segments: the decryption chain carries over from one to the next */
+    size_t sizes[] = { 0, 1, 15, 16, 17, 31, 32, 33, 100, 500, 1000, 1007, 1008, 47, 48 };
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-        bool enc = sizes[s] <= esim_bsp_max_plain(true) && s % 2 == 0;
+        bool enc = sizes[s] <= esim_bsp_max_plain(true) && s % 3 != 1;
         esim_buf seg = { 0 }, out = { 0 };
         uint8_t mcv_before[16], want[1300], next_mcv[16];
         memcpy(mcv_before, tx.k.mcv, 16);
@@ -182,6 +183,54 @@ static void test_segments(void **state)
     esim_bsp_free(&rx);
 }
 
+/* The segment MAC (AES-CMAC over MCV || tag || length || data) for every data length across
+ * several cipher blocks and lib/bsp.c's chunk size, and one with a 3-byte length: MAC-only
+ * segments, compared with OpenSSL's EVP_MAC CMAC; wrong MACs on the wire still chain. */
+static void test_mac_lengths(void **state)
+{
+    (void)state;
+    esim_bsp_keys k;
+    for (int i = 0; i < 16; i++) {
+        k.mcv[i] = (uint8_t)(0xF0 - i);
+        k.s_enc[i] = (uint8_t)(0x11 * i);
+        k.s_mac[i] = (uint8_t)(0x2B + 3 * i);
+    }
+    esim_bsp rx;
+    esim_error e;
+    assert_int_equal(esim_bsp_init(&rx, &k, &e), 0);
+    size_t big = 70000;
+    uint8_t *value = malloc(big + 8), *macin = malloc(16 + 10 + big);
+    assert_non_null(value);
+    assert_non_null(macin);
+    for (size_t i = 0; i < big + 8; i++)
+        value[i] = (uint8_t)(i * 13 + (i >> 8));
+    for (size_t n = 0; n <= 2200; n += n < 1100 ? 1 : 7) {
+        size_t len = n == 2200 ? big : n;
+        uint8_t want[16];
+        size_t o = 16, ml;
+        memcpy(macin, rx.k.mcv, 16);
+        macin[o++] = 0x88;
+        size_t lcc = len + 8;
+        if (lcc >= 65536) { macin[o++] = 0x83; macin[o++] = (uint8_t)(lcc >> 16); }
+        else if (lcc >= 256) macin[o++] = 0x82;
+        else if (lcc >= 128) macin[o++] = 0x81;
+        if (lcc >= 256)
+            macin[o++] = (uint8_t)(lcc >> 8);
+        macin[o++] = (uint8_t)lcc;
+        memcpy(macin + o, value, len);
+        assert_non_null(EVP_Q_mac(NULL, "CMAC", NULL, "AES-128-CBC", NULL, k.s_mac, 16, macin,
+                                  o + len, want, 16, &ml));
+        esim_bsp_check chk;
+        assert_int_equal(esim_bsp_unprotect(&rx, 0x88, false, value, lcc, NULL, &chk, &e), 0);
+        assert_memory_equal(rx.k.mcv, want, 16);
+        assert_memory_equal(chk.mac_computed, want, 8);
+        assert_int_equal(chk.mac_ok, memcmp(value + len, want, 8) == 0);
+    }
+    free(value);
+    free(macin);
+    esim_bsp_free(&rx);
+}
+
 static int setup(void **state)
 {
     const char *p = tu_shared_path("vectors/bsp-kdf.json");
@@ -203,6 +252,7 @@ int main(void)
     const struct CMUnitTest own[] = {
         cmocka_unit_test(test_ecdh_both_ways),
         cmocka_unit_test(test_segments),
+        cmocka_unit_test(test_mac_lengths),
     };
     const struct CMUnitTest kat[] = {
         cmocka_unit_test_setup_teardown(test_kat, setup, teardown),

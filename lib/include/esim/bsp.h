@@ -62,8 +62,11 @@ int esim_bsp_kdf(const uint8_t *secret, size_t secret_len, uint8_t key_type, uin
 typedef struct esim_bsp {
     esim_bsp_keys k;        /* k.mcv is the current chaining value */
     uint64_t counter;       /* block counter of the next segment (starts at 1) */
-    EVP_CIPHER_CTX *ecb, *cbc_enc, *cbc_dec;   /* keyed once; only the ICV changes */
-    EVP_MAC_CTX *cmac;                         /* keyed once; restarted per segment */
+    EVP_CIPHER_CTX *ecb, *cbc_enc, *cbc_dec;   /* S-ENC, keyed once */
+    EVP_CIPHER_CTX *cmac_cbc;                  /* S-MAC, keyed once: AES-CMAC as a CBC-MAC */
+    uint8_t cmac_k1[16], cmac_k2[16];          /* CMAC subkeys of S-MAC */
+    /* the last block cbc_dec / cmac_cbc chained to: their IVs are not reset per segment */
+    uint8_t dec_chain[16], cmac_chain[16];
 } esim_bsp;
 
 int esim_bsp_init(esim_bsp *b, const esim_bsp_keys *k, esim_error *err);
