@@ -6,10 +6,10 @@
 #include "esim/bpp.h"
 #include "esim/hex.h"
 
-int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcript *t,
-                FILE *kl)
+int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_binding binding,
+                sg_transcript *t, FILE *kl)
 {
-    fl F = {.d = d, .pki = pki, .sc = sc, .t = t}, *f = &F;
+    fl F = {.d = d, .pki = pki, .sc = sc, .t = t, .binding = binding}, *f = &F;
     char label[64];
     snprintf(label, sizeof label, "tid/%d", (int)sc);
     sg_drbg_bytes(d, label, f->tid, 16);
@@ -52,32 +52,36 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     sg_drbg_bytes(d, label, echal, 16);
     snprintf(label, sizeof label, "schal/%d", (int)sc);
     sg_drbg_bytes(d, label, schal, 16);
-    const auth_peer smdp = {0, SG_SMDP_ADDRESS, "smdpAddress",
-                            "/gsma/rsp2/es9plus/initiateAuthentication", SG_CERT_DPAUTH,
+    const auth_peer smdp = {0, SG_SMDP_ADDRESS, "smdpAddress", SG_CERT_DPAUTH,
                             sc == SG_SC_UNKNOWN_EUM   ? SG_CERT_ROGUE_EUM
                             : sc == SG_SC_EXPIRED_EUM ? SG_CERT_EXPIRED_EUM
                                                       : SG_CERT_EUM,
                             true};
     auth_result ar;
-    mutual_auth(f, &smdp, f->tid, f->tid_hex, echal, schal, info1, info1_n, &ar);
+    mutual_auth(f, &smdp, f->tid, echal, schal, info1, info1_n, &ar);
     sg_der dd;
 
     /* ES9+.AuthenticateClient */
-    GString *js = g_string_new("{");
-    js_str(js, "transactionId", f->tid_hex);
-    js_b64(js, "authenticateServerResponse", ar.asp, ar.asp_n);
-    g_string_append(js, "}");
+    const rsp_member ac_rq[] = {
+        RSP_TID(f->tid),
+        RSP_DER("authenticateServerResponse", ar.asp, ar.asp_n),
+    };
     int rc = 0;
     if (sc == SG_SC_WRONG_MATCHING_ID || sc == SG_SC_UNKNOWN_EUM || sc == SG_SC_EXPIRED_EUM) {
         /* SGP.22 5.6.3 (ES9+.AuthenticateClient status codes): 8.2.6 Matching ID / 3.8 Refused;
-         * 8.1.2 EUM Certificate / 6.1 Verification failed or 6.3 Expired */
-        char *err = sc == SG_SC_WRONG_MATCHING_ID ? js_failed("8.2.6", "3.8", "Matching ID refused")
-                    : sc == SG_SC_UNKNOWN_EUM
-                        ? js_failed("8.1.2", "6.1", "EUM certificate verification failed")
-                        : js_failed("8.1.2", "6.3", "EUM certificate expired on 2026-02-01");
-        http(f, 0, "/gsma/rsp2/es9plus/authenticateClient", js->str, "200 OK", err, false);
-        g_free(err);
-        g_string_free(js, TRUE);
+         * 8.1.2 EUM Certificate / 6.1 Verification failed or 6.3 Expired; in the ASN.1 binding
+         * authenticateClientError matchingIdRefused(6), eumCertificateInvalid(1) or
+         * eumCertificateExpired(2) */
+        static const rsp_failure wrong_mid = {"8.2.6", "3.8", "Matching ID refused", 6},
+                                 unknown_eum = {"8.1.2", "6.1",
+                                                "EUM certificate verification failed", 1},
+                                 expired_eum = {"8.1.2", "6.3",
+                                                "EUM certificate expired on 2026-02-01", 2};
+        rsp_exchange(f, &(rsp_call){.function = "authenticateClient", .req = ac_rq,
+                                    .nreq = G_N_ELEMENTS(ac_rq),
+                                    .fail = sc == SG_SC_WRONG_MATCHING_ID ? &wrong_mid
+                                            : sc == SG_SC_UNKNOWN_EUM     ? &unknown_eum
+                                                                          : &expired_eum});
         goto close;
     }
     size_t smr_n;
@@ -92,16 +96,16 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     /* SGP.22 5.6.2: smdpSignature2 over smdpSigned2 || euiccSignature1 (tag and length included) */
     sign_tlv(f, SG_CERT_DPPB, sms2, sms2_n, ar.esig1, sizeof ar.esig1, ssig2);
     const sg_cert *dppb = &pki->c[SG_CERT_DPPB];
-    GString *jr = js_ok();
-    js_str(jr, "transactionId", f->tid_hex);
-    js_b64(jr, "profileMetadata", smr, smr_n);
-    js_b64(jr, "smdpSigned2", sms2, sms2_n);
-    js_b64(jr, "smdpSignature2", ssig2, sizeof ssig2);
-    js_b64(jr, "smdpCertificate", dppb->der, dppb->der_len);
-    g_string_append(jr, "}");
-    http(f, 0, "/gsma/rsp2/es9plus/authenticateClient", js->str, "200 OK", jr->str, false);
-    g_string_free(js, TRUE);
-    g_string_free(jr, TRUE);
+    const rsp_member ac_rs[] = {
+        RSP_TID(f->tid),
+        {.json = "profileMetadata", .asn1 = "profileMetaData", .kind = RM_DER, .p = smr,
+         .n = smr_n},
+        RSP_DER("smdpSigned2", sms2, sms2_n),
+        RSP_DER("smdpSignature2", ssig2, sizeof ssig2),
+        RSP_DER("smdpCertificate", dppb->der, dppb->der_len),
+    };
+    rsp_exchange(f, &(rsp_call){.function = "authenticateClient", .req = ac_rq, .rsp = ac_rs,
+                                .nreq = G_N_ELEMENTS(ac_rq), .nrsp = G_N_ELEMENTS(ac_rs)});
 
     if (sc == SG_SC_CANCEL_SESSION) {
         /* ES10b.CancelSession (endUserRejection), then ES9+.CancelSession */
@@ -122,15 +126,12 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
         uint8_t *cs = finish(&dd, &cs_n);
         uint8_t *cp = euicc_signed_ok(f, 0xBF41, cs, cs_n, NULL, 0, &cp_n);
         es10(f, cr, cr_n, cp, cp_n);
-        js = g_string_new("{");
-        js_str(js, "transactionId", f->tid_hex);
-        js_b64(js, "cancelSessionResponse", cp, cp_n);
-        g_string_append(js, "}");
-        jr = js_ok();
-        g_string_append(jr, "}");
-        http(f, 0, "/gsma/rsp2/es9plus/cancelSession", js->str, "200 OK", jr->str, false);
-        g_string_free(js, TRUE);
-        g_string_free(jr, TRUE);
+        const rsp_member cs_rq[] = {
+            RSP_TID(f->tid),
+            RSP_DER("cancelSessionResponse", cp, cp_n),
+        };
+        rsp_exchange(f, &(rsp_call){.function = "cancelSession", .req = cs_rq,
+                                    .nreq = G_N_ELEMENTS(cs_rq)});
         free(cr);
         free(cs);
         free(cp);
@@ -268,18 +269,17 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
     static const unsigned bpp_command_of_part[ESIM_BPP_PART_COUNT] = {
         1 /* configureISDP */, 2 /* storeMetadata */, 4 /* replaceSessionKeys */,
         5 /* loadProfileElements */};
-    js = g_string_new("{");
-    js_str(js, "transactionId", f->tid_hex);
-    js_b64(js, "prepareDownloadResponse", pdp, pdp_n);
-    g_string_append(js, "}");
-    jr = js_ok();
-    js_str(jr, "transactionId", f->tid_hex);
-    js_b64(jr, "boundProfilePackage", bb.bpp, bb.bpp_len);
-    g_string_append(jr, "}");
-    http(f, 0, "/gsma/rsp2/es9plus/getBoundProfilePackage", js->str, "200 OK", jr->str,
-         sc == SG_SC_HAPPY || sc == SG_SC_HAPPY_PPK);
-    g_string_free(js, TRUE);
-    g_string_free(jr, TRUE);
+    const rsp_member gb_rq[] = {
+        RSP_TID(f->tid),
+        RSP_DER("prepareDownloadResponse", pdp, pdp_n),
+    };
+    const rsp_member gb_rs[] = {
+        RSP_TID(f->tid),
+        RSP_DER("boundProfilePackage", bb.bpp, bb.bpp_len),
+    };
+    rsp_exchange(f, &(rsp_call){.function = "getBoundProfilePackage", .req = gb_rq, .rsp = gb_rs,
+                                .nreq = G_N_ELEMENTS(gb_rq), .nrsp = G_N_ELEMENTS(gb_rs),
+                                .chunked = sc == SG_SC_HAPPY || sc == SG_SC_HAPPY_PPK});
 
     /* ES10b.LoadBoundProfilePackage, segment by segment; the last one (or the failing one) is
      * answered with the ProfileInstallationResult */
@@ -343,11 +343,9 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcri
         uint8_t *ln = finish(&dd, &ln_n);
         es10(f, (const uint8_t *)"\xBF\x28\x00", 3, ln, ln_n);
         free(ln);
-        js = g_string_new("{");
-        js_b64(js, "pendingNotification", pir, pir_n);
-        g_string_append(js, "}");
-        http(f, 0, "/gsma/rsp2/es9plus/handleNotification", js->str, "204 No Content", NULL, false);
-        g_string_free(js, TRUE);
+        const rsp_member hn_rq[] = {RSP_DER("pendingNotification", pir, pir_n)};
+        rsp_exchange(f, &(rsp_call){.function = "handleNotification", .req = hn_rq, .nreq = 1,
+                                    .no_response = true});
         es10(f, (const uint8_t *)"\xBF\x30\x03\x80\x01\x01", 6,
              (const uint8_t *)"\xBF\x30\x03\x80\x01\x00", 6);
         if (sc == SG_SC_HAPPY || sc == SG_SC_HAPPY_PPK) {

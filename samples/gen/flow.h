@@ -20,10 +20,13 @@ typedef enum {
     SG_SC_EXPIRED_EUM,         /* the eUICC's EUM certificate has expired: 8.1.2 / 6.3 */
 } sg_scenario;
 
+/* How ES9+/ES11 travel over HTTP (SGP.22 6.5 JSON, 6.6 ASN.1) */
+typedef enum { SG_BINDING_JSON, SG_BINDING_ASN1 } sg_binding;
+
 #define SG_SMDP_ADDRESS "smdpplus.esimscope.test"
 #define SG_SMDS_ADDRESS "smds.esimscope.test"
 #define SG_MATCHING_ID "SAMPLE-MATCHING-ID-0001"
 
-int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_transcript *t,
-                FILE *keylog);
+int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_binding binding,
+                sg_transcript *t, FILE *keylog);
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void mutual_auth(fl *f, const auth_peer *p, const uint8_t tid[16], const char *tid_hex,
+void mutual_auth(fl *f, const auth_peer *p, const uint8_t tid[16],
                  const uint8_t echal[16], const uint8_t schal[16], const uint8_t *info1,
                  size_t info1_n, auth_result *r)
 {
@@ -28,21 +28,20 @@ void mutual_auth(fl *f, const auth_peer *p, const uint8_t tid[16], const char *t
     uint8_t ciid[22] = {0x04, 0x14};
     memcpy(ciid + 2, pki->c[SG_CERT_CI].ski, 20);
     const sg_cert *server = &pki->c[p->server_cert];
-    GString *js = g_string_new("{");
-    js_str(js, p->address_field, p->address);
-    js_b64(js, "euiccChallenge", echal, 16);
-    js_b64(js, "euiccInfo1", info1, info1_n);
-    g_string_append(js, "}");
-    GString *jr = js_ok();
-    js_str(jr, "transactionId", tid_hex);
-    js_b64(jr, "serverSigned1", ss1, ss1_n);
-    js_b64(jr, "serverSignature1", sig1, sizeof sig1);
-    js_b64(jr, "euiccCiPKIdToBeUsed", ciid, sizeof ciid);
-    js_b64(jr, "serverCertificate", server->der, server->der_len);
-    g_string_append(jr, "}");
-    http(f, p->host, p->initiate_path, js->str, "200 OK", jr->str, false);
-    g_string_free(js, TRUE);
-    g_string_free(jr, TRUE);
+    const rsp_member rq[] = {
+        {.json = p->address_field, .asn1 = "smdpAddress", .kind = RM_TEXT, .s = p->address},
+        RSP_OCTETS("euiccChallenge", echal, 16),
+        RSP_DER("euiccInfo1", info1, info1_n),
+    };
+    const rsp_member rs[] = {
+        RSP_TID(tid),
+        RSP_DER("serverSigned1", ss1, ss1_n),
+        RSP_DER("serverSignature1", sig1, sizeof sig1),
+        RSP_DER("euiccCiPKIdToBeUsed", ciid, sizeof ciid),
+        RSP_DER("serverCertificate", server->der, server->der_len),
+    };
+    rsp_exchange(f, &(rsp_call){.host = p->host, .function = "initiateAuthentication", .req = rq,
+                                .rsp = rs, .nreq = G_N_ELEMENTS(rq), .nrsp = G_N_ELEMENTS(rs)});
 
     /* ES10b.AuthenticateServer */
     sg_der_init(&dd);

@@ -1,4 +1,4 @@
-/* Helpers of the simulated session: transcript entries, HTTP with the JSON binding, signatures,
+/* Helpers of the simulated session: transcript entries, HTTP, JSON members, signatures,
  * key log lines. */
 #include "flow_internal.h"
 #include <stdlib.h>
@@ -39,33 +39,36 @@ void plain_apdu(fl *f, const char *hdr_hex, const char *data_hex, bool want,
     e->rsp_len = (size_t)n;
 }
 
-/* ---- HTTP (SGP.22 6.5: JSON binding over HTTP/1.1) ---- */
+/* ---- HTTP (SGP.22 6.5 / 6.6: either binding over HTTP/1.1) ---- */
 
-void http(fl *f, int host, const char *path, const char *body, const char *status_line,
-          const char *rbody, bool chunked)
+void http(fl *f, int host, const char *path, const char *content_type, const uint8_t *body,
+          size_t body_len, const char *status_line, const uint8_t *rbody, size_t rbody_len,
+          bool chunked)
 {
     GString *rq = g_string_new(NULL), *rs = g_string_new(NULL);
     g_string_append_printf(rq,
                            "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: esimscope-sample-lpa/1.0\r\n"
-                           "X-Admin-Protocol: gsma/rsp/v2.2.0\r\nContent-Type: application/json\r\n"
-                           "Content-Length: %zu\r\n\r\n%s",
-                           path, host ? SG_SMDS_ADDRESS : SG_SMDP_ADDRESS, strlen(body), body);
+                           "X-Admin-Protocol: gsma/rsp/v2.2.0\r\nContent-Type: %s\r\n"
+                           "Content-Length: %zu\r\n\r\n",
+                           path, host ? SG_SMDS_ADDRESS : SG_SMDP_ADDRESS, content_type, body_len);
+    g_string_append_len(rq, (const char *)body, (gssize)body_len);
     g_string_append_printf(rs, "HTTP/1.1 %s\r\nX-Admin-Protocol: gsma/rsp/v2.2.0\r\n", status_line);
     if (!rbody) {
         g_string_append(rs, "\r\n");
     } else if (chunked) {
-        g_string_append(rs, "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
-        size_t n = strlen(rbody);
-        for (size_t off = 0; off < n; off += 2000) {
-            size_t k = n - off > 2000 ? 2000 : n - off;
+        g_string_append_printf(rs, "Content-Type: %s\r\nTransfer-Encoding: chunked\r\n\r\n",
+                               content_type);
+        for (size_t off = 0; off < rbody_len; off += 2000) {
+            size_t k = rbody_len - off > 2000 ? 2000 : rbody_len - off;
             g_string_append_printf(rs, "%zx\r\n", k);
-            g_string_append_len(rs, rbody + off, (gssize)k);
+            g_string_append_len(rs, (const char *)rbody + off, (gssize)k);
             g_string_append(rs, "\r\n");
         }
         g_string_append(rs, "0\r\n\r\n");
     } else {
-        g_string_append_printf(rs, "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                               strlen(rbody), rbody);
+        g_string_append_printf(rs, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+                               content_type, rbody_len);
+        g_string_append_len(rs, (const char *)rbody, (gssize)rbody_len);
     }
     sg_ev *e = sg_tr_add(f->t, SG_EV_HTTP);
     e->host = host;

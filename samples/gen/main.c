@@ -103,15 +103,15 @@ static void render_one(gen *g, const sg_transcript *t, const layout *l, const ch
     g_free(kname);
 }
 
-static int run_flow(gen *g, const sg_pki *pki, sg_scenario sc, sg_transcript *t, char **kl,
-                    size_t *kl_len)
+static int run_flow(gen *g, const sg_pki *pki, sg_scenario sc, sg_binding binding,
+                    sg_transcript *t, char **kl, size_t *kl_len)
 {
     FILE *f = open_memstream(kl, kl_len);
     if (!f)
         return -1;
     fprintf(f, "# esimscope key log (docs/keylog.md), written by esim-samplegen: test keys only\n");
     memset(t, 0, sizeof *t);
-    int rc = sg_flow_run(g->d, pki, sc, t, f);
+    int rc = sg_flow_run(g->d, pki, sc, binding, t, f);
     fclose(f);
     return rc;
 }
@@ -208,7 +208,7 @@ int main(int argc, char **argv)
     sg_transcript t;
     char *kl;
     size_t kl_len;
-    if (run_flow(&g, &pn, SG_SC_HAPPY, &t, &kl, &kl_len) != 0)
+    if (run_flow(&g, &pn, SG_SC_HAPPY, SG_BINDING_JSON, &t, &kl, &kl_len) != 0)
         return 1;
     for (size_t i = 0; i < sizeof happy_layouts / sizeof *happy_layouts; i++)
         render_one(&g, &t, &happy_layouts[i], kl, kl_len, &pn);
@@ -223,15 +223,23 @@ int main(int argc, char **argv)
     sg_tr_free(&t);
     free(kl);
 
-    if (run_flow(&g, &pb, SG_SC_HAPPY, &t, &kl, &kl_len) != 0)
+    if (run_flow(&g, &pb, SG_SC_HAPPY, SG_BINDING_JSON, &t, &kl, &kl_len) != 0)
         return 1;
     layout brl = {"happy_brainpool_multi.pcapng", true, 0, USBMON, false, true, 1460, false};
     render_one(&g, &t, &brl, kl, kl_len, &pb);
     sg_tr_free(&t);
     free(kl);
 
+    /* the happy download again with ES9+/ES11 in the ASN.1 binding (SGP.22 6.6) */
+    if (run_flow(&g, &pn, SG_SC_HAPPY, SG_BINDING_ASN1, &t, &kl, &kl_len) != 0)
+        return 1;
+    layout asn1l = {"happy_http_asn1.pcap", false, 0, 0, false, true, 1460, false};
+    render_one(&g, &t, &asn1l, kl, kl_len, &pn);
+    sg_tr_free(&t);
+    free(kl);
+
     for (size_t i = 0; i < sizeof failures / sizeof *failures; i++) {
-        if (run_flow(&g, &pn, failures[i].sc, &t, &kl, &kl_len) != 0)
+        if (run_flow(&g, &pn, failures[i].sc, SG_BINDING_JSON, &t, &kl, &kl_len) != 0)
             return 1;
         layout l = {failures[i].name, true, 0, USBMON, false, true, 1460, false};
         if (failures[i].sc == SG_SC_HAPPY_PPK) /* HTTP only: the BPP with a PPK */
