@@ -64,6 +64,7 @@ struct esim_trace {
     struct {
         uint64_t flow;
         char tid[2 * ESIM_SESSION_TID_MAX + 1];
+        char fn[64];           /* function of that request (ASN.1 binding: not in the URI) */
     } flow_tid[FLOW_TIDS];     /* last transactionId requested per HTTP flow */
     unsigned flow_next;
     esim_trace_stats st;
@@ -1109,13 +1110,14 @@ static void on_apdu(const esim_apdu_event *ev, const esim_card_info *card, void 
 /* ---- ES9+ / ES11 ---- */
 
 /* Function and interface from the URI (SGP.22 section 6.5.1: /gsma/rsp2/es9plus/<function>,
- * /gsma/rsp2/es11/<function>; the ASN.1 binding posts to /gsma/rsp2/asn1). */
+ * /gsma/rsp2/es11/<function>; the ASN.1 binding (6.6) posts every function of both to
+ * /gsma/rsp2/asn1: no function, *iface NULL). */
 static bool uri_function(const char *uri, const char **iface, char *fn, size_t cap)
 {
     static const struct { const char *prefix, *iface; } p[] = {
         {"/gsma/rsp2/es9plus/", "ES9+"},
         {"/gsma/rsp2/es11/", "ES11"},
-        {"/gsma/rsp2/asn1", "ES9+"},
+        {"/gsma/rsp2/asn1", NULL},
     };
     if (!uri)
         return false;
@@ -1129,6 +1131,10 @@ static bool uri_function(const char *uri, const char **iface, char *fn, size_t c
         size_t l = strlen(p[i].prefix);
         if (!strncmp(u, p[i].prefix, l)) {
             *iface = p[i].iface;
+            if (!p[i].iface) {
+                fn[0] = 0;
+                return true;
+            }
             const char *f = u + l;
             size_t k = strcspn(f, "?/");
             if (k >= cap)
@@ -1153,6 +1159,54 @@ static json_object *jget(json_object *o, const char *k)
 {
     json_object *v;
     return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+/* The ASN.1 binding names the function by the CHOICE alternative of RemoteProfileProvisioning-
+ * Request / -Response (SGP.22 6.6). ES9+ and ES11 share initiateAuthentication and the
+ * authenticateClient request: only the authenticateClient response (Es9 / Es11) and the ES9+-only
+ * functions name the interface (iface NULL: either). */
+static const struct { const char *member, *function, *iface; } asn1_alternatives[] = {
+    {"initiateAuthenticationRequest", "initiateAuthentication", NULL},
+    {"initiateAuthenticationResponse", "initiateAuthentication", NULL},
+    {"authenticateClientRequest", "authenticateClient", NULL},
+    {"authenticateClientResponseEs9", "authenticateClient", "ES9+"},
+    {"authenticateClientResponseEs11", "authenticateClient", "ES11"},
+    {"getBoundProfilePackageRequest", "getBoundProfilePackage", "ES9+"},
+    {"getBoundProfilePackageResponse", "getBoundProfilePackage", "ES9+"},
+    {"cancelSessionRequestEs9", "cancelSession", "ES9+"},
+    {"cancelSessionResponseEs9", "cancelSession", "ES9+"},
+    {"handleNotification", "handleNotification", "ES9+"},
+};
+
+/* The BPP in an ASN.1 binding getBoundProfilePackage response: A2 { BF3A { A0 (the Ok
+ * alternative) { 80 transactionId, BF36 ... } } }. */
+static bool asn1_binding_bpp(const uint8_t *body, size_t n, const uint8_t **bpp, size_t *len)
+{
+    esim_tlv top, fn, ok, b;
+    esim_error err;
+    esim_tlv_iter it;
+    if (esim_tlv_parse(body, n, 0, &top, &err) != 0 || top.tag != 0xA2)
+        return false;
+    esim_tlv_iter_children(&it, &top);
+    if (esim_tlv_next(&it, &fn, &err) != 1 || fn.tag != 0xBF3A)
+        return false;
+    esim_tlv_iter_children(&it, &fn);
+    if (esim_tlv_next(&it, &ok, &err) != 1 || ok.tag != 0xA0 ||
+        esim_tlv_find_child(&ok, 0xBF36, &b, &err) != 1)
+        return false;
+    *bpp = b.raw;
+    *len = esim_tlv_total(&b);
+    return true;
+}
+
+/* An ES11 session learnt late (ASN.1 binding): its steps that could be either are ES11. */
+static void relabel_es11(esim_session *se)
+{
+    for (size_t i = 0; i < se->nsteps; i++)
+        if (!strcmp(se->steps[i].iface, "ES9+") &&
+            (!strcmp(se->steps[i].function, "initiateAuthentication") ||
+             !strcmp(se->steps[i].function, "authenticateClient")))
+            snprintf(se->steps[i].iface, sizeof se->steps[i].iface, "ES11");
 }
 
 /* JSON fields of the ES9+/ES11 binding that carry base64 (SGP.22 section 6.5.2). */
@@ -1248,8 +1302,7 @@ static void on_http(const esim_http_event *ev, void *user)
     bool asn1 = ev->content_type && strstr(ev->content_type, "x-gsma-rsp-asn1");
     if (!uri_function(ev->uri, &iface, fn, sizeof fn) && !asn1)
         return; /* not an RSP exchange */
-    if (!iface)
-        iface = "ES9+";
+    bool iface_known = iface != NULL; /* the ASN.1 binding may leave ES9+ / ES11 open */
     t->st.es9p++;
 
     json_object *raw = NULL, *body = NULL;
@@ -1269,7 +1322,15 @@ static void on_http(const esim_http_event *ev, void *user)
         if (v && json_object_is_type(v, json_type_object) && !fn[0]) {
             json_object_object_foreach(v, k, x) {
                 (void)x;
-                snprintf(fn, sizeof fn, "%s", k);
+                snprintf(fn, sizeof fn, "%s", k); /* an alternative of a later version */
+                for (size_t i = 0; i < sizeof asn1_alternatives / sizeof *asn1_alternatives; i++)
+                    if (!strcmp(k, asn1_alternatives[i].member)) {
+                        snprintf(fn, sizeof fn, "%s", asn1_alternatives[i].function);
+                        if (asn1_alternatives[i].iface && !iface_known) {
+                            iface = asn1_alternatives[i].iface;
+                            iface_known = true;
+                        }
+                    }
                 break;
             }
         }
@@ -1331,12 +1392,22 @@ static void on_http(const esim_http_event *ev, void *user)
                 fn, f.tid, inner_tid);
 
     /* a response without transactionId (e.g. a failed one: header only) belongs to the
-     * session of its request */
-    if (request && f.tid[0]) {
+     * session of its request; without a body in the ASN.1 binding (204) also to its function */
+    if (request && (f.tid[0] || !iface_known)) {
         unsigned i = t->flow_next++ % FLOW_TIDS;
         t->flow_tid[i].flow = ev->flow_id;
         snprintf(t->flow_tid[i].tid, sizeof t->flow_tid[i].tid, "%s", f.tid);
-    } else if (!request && !f.tid[0]) {
+        snprintf(t->flow_tid[i].fn, sizeof t->flow_tid[i].fn, "%s", fn);
+    } else if (!request && !fn[0]) {
+        for (unsigned k = 1; k <= FLOW_TIDS; k++) {
+            unsigned i = (t->flow_next - k) % FLOW_TIDS;
+            if (t->flow_tid[i].flow == ev->flow_id) {
+                snprintf(fn, sizeof fn, "%s", t->flow_tid[i].fn);
+                break;
+            }
+        }
+    }
+    if (!request && !f.tid[0]) {
         for (unsigned k = 1; k <= FLOW_TIDS; k++) {
             unsigned i = (t->flow_next - k) % FLOW_TIDS;
             if (t->flow_tid[i].tid[0] && t->flow_tid[i].flow == ev->flow_id) {
@@ -1348,6 +1419,10 @@ static void on_http(const esim_http_event *ev, void *user)
     esim_session *se = session_for(t, f.tid);
     if (!se && request && !strcmp(fn, "initiateAuthentication"))
         se = esim_sessions_pending(t->ss);
+    if (!iface_known && se && se->seen_es11)
+        iface = "ES11";
+    if (!iface)
+        iface = "ES9+"; /* until the session shows otherwise (relabel_es11) */
     char summary[600] = "";
     bool failed = false;
     if (!request) {
@@ -1395,10 +1470,13 @@ static void on_http(const esim_http_event *ev, void *user)
         snprintf(summary, sizeof summary, "%s request%s%s", fn, f.tid[0] ? " " : "", f.tid);
     }
     if (se) {
-        if (!strcmp(iface, "ES11"))
+        if (!strcmp(iface, "ES11")) {
+            if (!se->seen_es11)
+                relabel_es11(se);
             se->seen_es11 = true;
-        else
+        } else if (iface_known) {
             se->seen_es9p = true;
+        }
         fields_to_session(&f, se);
         if (!strcmp(fn, "getBoundProfilePackage"))
             se->seen_download = true;
@@ -1420,11 +1498,15 @@ static void on_http(const esim_http_event *ev, void *user)
         }
         esim_session_add_step(se, ev->frame_first, ev->ts_sec, ev->ts_nsec, iface, fn, failed, "%s",
                           summary);
-        /* the BPP as the SM-DP+ sent it */
+        /* the BPP as the SM-DP+ sent it (base64 in JSON, a component in the ASN.1 binding) */
         const char *b64 = !request ? jget_str(raw, "boundProfilePackage") : NULL;
-        if (b64 && se->tid_len && bpp_b64_ok) {
-            gsize blen = 0;
-            guchar *bpp = g_base64_decode(b64, &blen);
+        const uint8_t *der = NULL;
+        size_t der_len = 0;
+        if (!request && asn1 && body && se->tid_len)
+            asn1_binding_bpp(ev->body, ev->body_len, &der, &der_len);
+        if ((b64 && se->tid_len && bpp_b64_ok) || der) {
+            gsize blen = der_len;
+            guchar *bpp = der ? g_memdup2(der, der_len) : g_base64_decode(b64, &blen);
             if (bpp && blen && blen <= BPP_MAX) {
                 se->seen_bpp = true;
                 se->bpp_len = blen;

@@ -66,6 +66,18 @@ for f in "$S"/happy_http.pcap "$S"/happy_http_mss536.pcap "$S"/happy_multi.pcapn
     [ "$(ts "$f" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' -T fields -e frame.number | wc -l)" -eq 2 ] || fail "$(basename "$f"): expected 2 connections"
     [ "$(ts "$f" -Y 'tcp.flags.fin == 1' -T fields -e frame.number | wc -l)" -eq 4 ] || fail "$(basename "$f"): expected FIN from both sides of both connections"
 done
+# the ASN.1 binding (SGP.22 6.6): the six calls all POST to /gsma/rsp2/asn1 with Content-Type
+# application/x-gsma-rsp-asn1 and X-Admin-Protocol; the notification is answered 204 without a
+# body (the bodies' ASN.1 is checked by tests/cli/trace_samples.sh and the plugin tests)
+f=$S/happy_http_asn1.pcap
+if [ -f "$f" ]; then
+    [ "$(ts "$f" -Y http.request -T fields -e http.request.uri | sort -u)" = "/gsma/rsp2/asn1" ] || fail "happy_http_asn1: request URIs"
+    [ "$(ts "$f" -Y http.request -T fields -e http.request.uri | wc -l)" -eq 6 ] || fail "happy_http_asn1: not 6 requests"
+    [ "$(ts "$f" -Y 'http.content_type == "application/x-gsma-rsp-asn1"' -T fields -e frame.number | wc -l)" -eq 11 ] || fail "happy_http_asn1: not 11 ASN.1 bodies"
+    ts "$f" -Y http.request -T fields -e http.request.line | grep -q 'X-Admin-Protocol: gsma/rsp/v2.2.0' || fail "happy_http_asn1: X-Admin-Protocol header missing"
+    [ "$(ts "$f" -Y 'http.response.code == 204' -T fields -e frame.number | wc -l)" -eq 1 ] || fail "happy_http_asn1: no 204 to handleNotification"
+    [ "$(ts "$f" -Y 'http.transfer_encoding == "chunked"' -T fields -e frame.number | wc -l)" -eq 1 ] || fail "happy_http_asn1: expected one chunked response"
+fi
 maxlen() { ts "$1" -T fields -e tcp.len | sort -n | tail -1; }
 [ "$(maxlen "$S/happy_http.pcap")" = 1460 ] || fail "happy_http: largest segment is not 1460 bytes"
 [ "$(maxlen "$S/happy_http_mss536.pcap")" = 536 ] || fail "happy_http_mss536: largest segment is not 536 bytes"

@@ -31,7 +31,7 @@ check happy_https.pcapng "discovered installed" 0 "segments loaded" # ES9+ insid
 for f in happy_multi.pcapng happy_brainpool_multi.pcapng; do
     check $f "discovered installed" 0 "copies identical"
 done
-for f in happy_http.pcap happy_http_mss536.pcap happy_ppk_http.pcap; do
+for f in happy_http.pcap happy_http_mss536.pcap happy_ppk_http.pcap happy_http_asn1.pcap; do
     check $f "discovered installed" 0 "profile      esimscope sample profile"
 done
 check fail_matching_id.pcapng failed 1 "8.2.6/3.8 Matching ID: Refused"
@@ -49,6 +49,34 @@ if [ -f "$S/happy_http.keylog" ]; then
     [ -n "$eid" ] || fail "no EID in happy_http.keylog"
     "$ESIMSCOPE" trace --json "$S/happy_http.pcap" | grep '"event":"session"' | grep -q "\"eid\":\"$eid\"" \
         || fail "happy_http: session EID is not $eid"
+fi
+
+# the ASN.1 binding (SGP.22 6.6) sample is the same download as happy_http: the same sessions
+# (transactionId, EID, matching ID, ICCID, SM-DS / SM-DP+, verdict), functions and interfaces
+if [ -f "$S/happy_http_asn1.pcap" ] && [ -f "$S/happy_http.pcap" ]; then
+    summary() {
+        "$ESIMSCOPE" trace --json --keylog "$2" "$1" | python3 -c '
+import json, sys
+for l in sys.stdin:
+    e = json.loads(l)
+    if e.get("event") == "session":
+        print(e["transaction_id"], e["verdict"], e.get("eid"), e.get("matching_id"), e.get("iccid"),
+              e.get("smdp_address"), [(s["iface"], s["function"]) for s in e.get("timeline", [])])'
+    }
+    summary "$S/happy_http.pcap" "$S/happy_http.keylog" > "$dir/json.txt"
+    summary "$S/happy_http_asn1.pcap" "$S/happy_http_asn1.keylog" > "$dir/asn1.txt"
+    grep -q "installed .*SAMPLE-MATCHING-ID-0001 89990000000000012340" "$dir/json.txt" \
+        || fail "happy_http: unexpected session summary: $(cat "$dir/json.txt")"
+    diff "$dir/json.txt" "$dir/asn1.txt" || fail "happy_http_asn1: sessions differ from happy_http"
+    "$ESIMSCOPE" trace --keylog "$S/happy_http_asn1.keylog" "$S/happy_http_asn1.pcap" > "$dir/a.txt"
+    grep -q "decrypt .*3 segments checked, 0 failed" "$dir/a.txt" || fail "happy_http_asn1: BPP not decrypted"
+    grep -q "SM-DS        smds.esimscope.test" "$dir/a.txt" || fail "happy_http_asn1: SM-DS session not ES11"
+    "$ESIMSCOPE" trace --extract "$dir/x" "$S/happy_http_asn1.pcap" >/dev/null
+    bpp=$(ls "$dir"/x/*es9p* 2>/dev/null | head -1)
+    [ -n "$bpp" ] || fail "happy_http_asn1: no BPP extracted"
+    "$ESIMSCOPE" bpp --keylog "$S/happy_http_asn1.keylog" "$bpp" > "$dir/b.txt" \
+        || fail "happy_http_asn1: esimscope bpp on the extracted BPP: $(tail -3 "$dir/b.txt")"
+    echo "ok happy_http_asn1: same sessions as happy_http, BPP extracted and opened"
 fi
 
 # with the key log, the BPP of the happy download is decrypted and the profile shown

@@ -587,7 +587,7 @@ static void asn1_binding(void **state)
     esim_trace *t = run_cap(&c, &s, NULL);
     assert_int_equal(s.es9p, 2);
     assert_string_equal(s.es9p_functions,
-                        "initiateAuthenticationRequest initiateAuthenticationResponse");
+                        "initiateAuthentication initiateAuthentication");
     assert_non_null(strstr(s.es9p_summary, "initiateAuthenticationError 1"));
     esim_trace_free(t);
     free(c.f.p);
