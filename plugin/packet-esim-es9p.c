@@ -255,7 +255,50 @@ static int dissect_es9p_json(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     return len;
 }
 
-/* ASN.1 binding (SGP.22 6.6): the body is one DER object (an ES9+/ES11 request or response). */
+/* ASN.1 binding (SGP.22 6.6): every function of ES9+ and ES11 posts to /gsma/rsp2/asn1; the
+ * body is a RemoteProfileProvisioningRequest / -Response ([2] CHOICE, tag A2) whose alternative
+ * names the function. ES9+ and ES11 share initiateAuthentication and the authenticateClient
+ * request (interface "ES9+/11"); the authenticateClient response tells them apart (BF3B / BF40). */
+static const struct {
+    guint32 tag;
+    const char *function, *iface;
+} asn1_functions[] = {
+    {0xBF39, "initiateAuthentication", "ES9+/11"},
+    {0xBF3B, "authenticateClient", "ES9+"},
+    {0xBF40, "authenticateClient", "ES11"},
+    {0xBF3A, "getBoundProfilePackage", "ES9+"},
+    {0xBF41, "cancelSession", "ES9+"},
+    {0xBF3D, "handleNotification", "ES9+"},
+};
+
+/* The TLV at off (tag as written, e.g. 0xBF3A); false when it does not fit in [off, end). */
+static bool tlv_at(tvbuff_t *tvb, int off, int end, guint32 *tag, int *hdr, int *total)
+{
+    guint8 b[8];
+    int avail = end - off < (int)sizeof b ? end - off : (int)sizeof b;
+    if (avail < 2)
+        return false;
+    tvb_memcpy(tvb, b, off, avail);
+    /* tag of at most 3 bytes, definite length of at most 4 bytes (DER) */
+    size_t tl = (b[0] & 0x1f) == 0x1f ? ((b[1] & 0x80) ? 3 : 2) : 1;
+    if ((int)tl >= avail)
+        return false;
+    size_t ll = b[tl] < 0x80 ? 1 : 1 + (size_t)(b[tl] & 0x7f);
+    if ((int)(tl + ll) > avail || ll > 4)
+        return false;
+    size_t len = b[tl] < 0x80 ? b[tl] : 0;
+    for (size_t i = 1; i < ll; i++)
+        len = len << 8 | b[tl + i];
+    *tag = 0;
+    for (size_t i = 0; i < tl; i++)
+        *tag = *tag << 8 | b[i];
+    *hdr = (int)(tl + ll);
+    if (len > (size_t)(end - off - *hdr))
+        return false;
+    *total = *hdr + (int)len;
+    return true;
+}
+
 static int dissect_es9p_asn1(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     int len = (int)tvb_captured_length(tvb);
@@ -264,15 +307,55 @@ static int dissect_es9p_asn1(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "eSIM");
     esim_asn1_summary sum;
     http_message_info_t *mi = (http_message_info_t *)data;
+    bool response = mi && mi->type == HTTP_RESPONSE;
     /* both are [2] CHOICE (SGP.22 6.6.1): the HTTP message type tells them apart */
-    const char *type = mi && mi->type == HTTP_RESPONSE ? "RemoteProfileProvisioningResponse"
-                                                        : "RemoteProfileProvisioningRequest";
+    const char *type = response ? "RemoteProfileProvisioningResponse"
+                                : "RemoteProfileProvisioningRequest";
+    guint32 tag = 0, inner = 0;
+    int hdr = 0, total = 0, ihdr = 0, itotal = 0;
+    bool wrapped = tlv_at(tvb, 0, len, &tag, &hdr, &total) && tag == 0xA2 &&
+                   tlv_at(tvb, hdr, total, &inner, &ihdr, &itotal);
     if (len >= 1 && tvb_get_guint8(tvb, 0) != 0xA2)
         type = NULL;
-    if (esim_dissect_asn1(tvb, 0, len, pinfo, et, type, ESIM_ASN1_ANY, &sum)) {
+    const char *fn = NULL, *iface = "ES9+";
+    for (size_t i = 0; wrapped && i < G_N_ELEMENTS(asn1_functions); i++)
+        if (asn1_functions[i].tag == inner) {
+            fn = asn1_functions[i].function;
+            /* the authenticateClient request (BF3B) goes to an SM-DP+ or an SM-DS */
+            iface = inner == 0xBF3B && !response ? "ES9+/11" : asn1_functions[i].iface;
+        }
+    if (fn) {
+        add_function(et, tvb, pinfo, iface, fn, response);
+        proto_item_append_text(ti, ": %s %s%s (ASN.1 binding)", iface, fn,
+                               response ? " response" : "");
+    }
+    if (!esim_dissect_asn1(tvb, 0, len, pinfo, et, type, ESIM_ASN1_ANY, &sum))
+        return len;
+    if (!fn) {
         proto_tree_add_string(et, hf_es9p_function, tvb, 0, -1, sum.type);
         col_add_fstr(pinfo->cinfo, COL_INFO, "ES9+ ASN.1 %s", sum.type);
+        return len;
     }
+    /* inside the alternative: the getBoundProfilePackageOk [0] with the BPP, or the
+     * PendingNotification of handleNotification ([0] EXPLICIT around a CHOICE) */
+    int off = hdr + ihdr, end = hdr + itotal;
+    guint32 t1, t2;
+    int h1, n1, h2, n2;
+    if (tlv_at(tvb, off, end, &t1, &h1, &n1) && t1 == 0xA0) {
+        for (int o = off + h1; tlv_at(tvb, o, off + n1, &t2, &h2, &n2); o += n2) {
+            if (inner == 0xBF3A && response && t2 == 0xBF36) {
+                esim_asn1_summary bs;
+                proto_tree *bt = proto_tree_add_subtree(et, tvb, o, n2, ett_es9p_field, NULL,
+                                                        "Bound Profile Package");
+                esim_dissect_bpp(tvb, o, n2, pinfo, bt, &bs);
+            }
+            if (inner == 0xBF3D && t2 == 0xBF37) /* the PIR: the session's result */
+                g_strlcpy(sum.type, "ProfileInstallationResult", sizeof sum.type);
+        }
+    }
+    for (char *p = sum.tid; *p; p++)
+        *p = g_ascii_toupper(*p);
+    esim_tap_message(pinfo, iface, fn, response, &sum, NULL, NULL);
     return len;
 }
 

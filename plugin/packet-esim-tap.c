@@ -72,7 +72,7 @@ static tap_packet_status sessions_packet(void *tapdata, packet_info *pinfo, epan
         se->seen_es10 = true;
     else if (!strcmp(r->iface, "ES11"))
         se->seen_es11 = true;
-    else
+    else if (!strcmp(r->iface, "ES9+")) /* not "ES9+/11": the ASN.1 binding leaves it open */
         se->seen_es9p = true;
     if (!strcmp(r->function, "LoadBoundProfilePackage") ||
         !strcmp(r->function, "getBoundProfilePackage"))
