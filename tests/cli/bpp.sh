@@ -9,18 +9,7 @@ trap 'rm -rf "$T"' EXIT
 "$GEN" --emit "$T/fx" >/dev/null || { echo "FAIL: fixture generation"; exit 1; }
 cd "$T/fx"
 fails=0
-check() { # check NAME EXPECTED_RC [grep pattern on stdout+stderr] -- command...
-    local name=$1 want=$2 pat=$3; shift 3
-    "$@" >"$T/out" 2>&1
-    local rc=$?
-    if [ "$rc" != "$want" ]; then
-        echo "FAIL: $name: exit $rc, expected $want"; sed 's/^/    /' "$T/out" | tail -20; fails=$((fails+1)); return
-    fi
-    if [ -n "$pat" ] && ! grep -Eq -- "$pat" "$T/out"; then
-        echo "FAIL: $name: output lacks /$pat/"; sed 's/^/    /' "$T/out" | tail -20; fails=$((fails+1)); return
-    fi
-    echo "ok: $name"
-}
+. "$(dirname "$0")/lib/check.bash"
 E="$ESIMSCOPE"
 check "all verified, UPP written" 0 "Result: verified \(all 9 segments\)" \
     "$E" bpp bpp.der --keylog session.keylog --cert pb.pem --ca ci.pem -o "$T/upp.out"

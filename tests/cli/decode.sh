@@ -6,18 +6,7 @@ E="$ESIMSCOPE"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
-check() { # check NAME EXPECTED_RC PATTERN -- command...
-    local name=$1 want=$2 pat=$3; shift 3
-    "$@" >"$T/out" 2>&1
-    local rc=$?
-    if [ "$rc" != "$want" ]; then
-        echo "FAIL: $name: exit $rc, expected $want"; sed 's/^/    /' "$T/out" | tail -15; fails=$((fails+1)); return
-    fi
-    if [ -n "$pat" ] && ! grep -Eq -- "$pat" "$T/out"; then
-        echo "FAIL: $name: output lacks /$pat/"; sed 's/^/    /' "$T/out" | tail -15; fails=$((fails+1)); return
-    fi
-    echo "ok: $name"
-}
+. "$(dirname "$0")/lib/check.bash"
 
 # A self-signed brainpool certificate, like an SGP.26 CI.
 openssl ecparam -name brainpoolP256r1 -genkey -noout -out "$T/ci.key" 2>/dev/null

@@ -8,21 +8,7 @@ OWN="$ESIM_SOURCE_DIR/tests/data/saip_built.der"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
-check() { # check NAME EXPECTED_RC PATTERN -- command...
-    local name=$1 want=$2 pat=$3; shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    local rc=$?
-    if [ "$rc" != "$want" ]; then
-        echo "FAIL: $name: exit $rc, expected $want"; tail -5 "$T/out" "$T/err"; fails=$((fails+1)); return
-    fi
-    if [ -n "$pat" ] && ! grep -Eq -- "$pat" "$T/out" "$T/err"; then
-        echo "FAIL: $name: output lacks /$pat/"; tail -20 "$T/out" "$T/err"; fails=$((fails+1)); return
-    fi
-    echo "ok: $name"
-}
-absent() { # absent NAME PATTERN: the last output must not contain PATTERN
-    if grep -Eq -- "$2" "$T/out"; then echo "FAIL: $1: /$2/ printed"; fails=$((fails+1)); else echo "ok: $1"; fi
-}
+. "$(dirname "$0")/lib/check.bash"
 
 # --- own package ---
 check "own: text" 0 "imsi: 001010000012345" "$E" profile "$OWN"
