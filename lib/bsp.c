@@ -417,14 +417,18 @@ static int chain_mac(esim_bsp *b, uint8_t tag, const uint8_t *data, size_t n, si
     cmac_add(&r, hdr, hl);
     cmac_add(&r, data, n);
     cmac_finish(&r, mac);
-    esim_wipe(r.buf, r.fill);
+    /* encrypted in place, the buffer holds only chain blocks over public data; the last one
+     * is the full MAC (the next MCV): wipe that (all of it if the encryption failed and the
+     * MCV may still be there in clear) */
     if (r.fail) {
+        esim_wipe(r.buf, sizeof r.buf);
         /* chain state unknown: restart it from a zero IV */
         static const uint8_t zero_iv[16];
         memset(b->cmac_chain, 0, 16);
         EVP_EncryptInit_ex2(b->cmac_cbc, NULL, NULL, zero_iv, NULL);
         return ossl_fail(err, "AES-CMAC");
     }
+    esim_wipe(r.buf + r.fill - 16, 16);
     memcpy(b->cmac_chain, mac, 16);
     memcpy(b->k.mcv, mac, 16);
     return 0;
