@@ -6,12 +6,12 @@
 #include <unistd.h>
 #include "capture_internal.h"
 
-static esim_capture *capture_new(esim_error *err)
+static esim_capture *capture_new(bool file, esim_error *err)
 {
     esim_capture *c = calloc(1, sizeof *c);
-    if (c)
-        c->buf = malloc(ESIM_CAPTURE_BUF);
-    if (!c || !c->buf) {
+    if (c && file)
+        c->mem = c->window = malloc(ESIM_CAPTURE_WINDOW);
+    if (!c || (file && !c->window)) {
         if (c)
             free(c);
         esim_error_set(err, "out of memory");
@@ -20,41 +20,61 @@ static esim_capture *capture_new(esim_error *err)
     return c;
 }
 
-long capture_read(esim_capture *c, void *dst, size_t n, esim_error *err)
+/* File source: moves the unconsumed bytes to the front of the window and reads until n bytes
+ * are there, the window is full or the input ends. */
+static int refill(esim_capture *c, size_t n, esim_error *err)
 {
-    if (!c->gz) {
-        size_t left = c->mem_len - c->mem_pos;
-        if (n > left)
-            n = left;
-        memcpy(dst, c->mem + c->mem_pos, n);
-        c->mem_pos += n;
-        c->offset += n;
-        return (long)n;
+    size_t have = c->mem_len - c->mem_pos;
+    if (c->mem_pos) {
+        memmove(c->window, c->window + c->mem_pos, have);
+        c->mem_pos = 0;
+        c->mem_len = have;
     }
-    size_t got = 0;
-    while (got < n) {
-        int r = gzread(c->gz, (uint8_t *)dst + got, (unsigned)(n - got));
+    while (c->mem_len < n) {
+        size_t room = ESIM_CAPTURE_WINDOW - c->mem_len;
+        int r = gzread(c->gz, c->window + c->mem_len, (unsigned)room);
         if (r < 0) {
             int code;
             const char *m = gzerror(c->gz, &code);
-            esim_error_set(err, "read error at byte %llu: %s", (unsigned long long)c->offset,
-                           code == Z_ERRNO ? strerror(errno) : m);
-            return -1;
+            return esim_error_set(err, "read error at byte %llu: %s",
+                                  (unsigned long long)(c->offset + c->mem_len),
+                                  code == Z_ERRNO ? strerror(errno) : m);
         }
         if (r == 0)
             break;
-        got += (size_t)r;
-        c->offset += (uint64_t)r;
+        c->mem_len += (size_t)r;
     }
-    return (long)got;
+    return 0;
+}
+
+long capture_take(esim_capture *c, size_t n, const uint8_t **p, esim_error *err)
+{
+    if (c->gz && c->mem_len - c->mem_pos < n && refill(c, n, err) < 0)
+        return -1;
+    size_t left = c->mem_len - c->mem_pos;
+    if (n > left)
+        n = left;
+    *p = c->mem + c->mem_pos;
+    c->mem_pos += n;
+    c->offset += n;
+    return (long)n;
+}
+
+long capture_read(esim_capture *c, void *dst, size_t n, esim_error *err)
+{
+    const uint8_t *p;
+    long r = capture_take(c, n, &p, err);
+    if (r > 0)
+        memcpy(dst, p, (size_t)r);
+    return r;
 }
 
 int capture_skip(esim_capture *c, uint64_t n, esim_error *err)
 {
-    uint8_t scratch[4096];
     while (n > 0) {
-        size_t chunk = n > sizeof scratch ? sizeof scratch : (size_t)n;
-        long r = capture_read(c, scratch, chunk, err);
+        size_t chunk = n > ESIM_CAPTURE_BUF ? ESIM_CAPTURE_BUF : (size_t)n;
+        const uint8_t *p;
+        long r = capture_take(c, chunk, &p, err);
         if (r < 0)
             return -1;
         if ((size_t)r < chunk)
@@ -98,7 +118,7 @@ static int detect(esim_capture *c, esim_error *err)
 
 esim_capture *esim_capture_open(const char *path, esim_error *err)
 {
-    esim_capture *c = capture_new(err);
+    esim_capture *c = capture_new(true, err);
     if (!c)
         return NULL;
     bool is_stdin = !strcmp(path, "-");
@@ -124,7 +144,7 @@ esim_capture *esim_capture_open(const char *path, esim_error *err)
 
 esim_capture *esim_capture_open_mem(const uint8_t *buf, size_t len, esim_error *err)
 {
-    esim_capture *c = capture_new(err);
+    esim_capture *c = capture_new(false, err);
     if (!c)
         return NULL;
     c->mem = buf;
@@ -155,7 +175,7 @@ void esim_capture_close(esim_capture *c)
     if (c->gz)
         gzclose(c->gz);
     free(c->ifaces);
-    free(c->buf);
+    free(c->window);
     free(c);
 }
 
@@ -187,14 +207,14 @@ int capture_pcap_header(esim_capture *c, const uint8_t m[4], esim_error *err)
 
 int capture_pcap_next(esim_capture *c, esim_packet *pkt, esim_error *err)
 {
-    uint8_t h[16];
+    const uint8_t *h;
     uint64_t at = c->offset;
-    long r = capture_read(c, h, sizeof h, err);
+    long r = capture_take(c, 16, &h, err);
     if (r < 0)
         return -1;
     if (r == 0)
         return 0;
-    if (r < (long)sizeof h)
+    if (r < 16)
         return esim_error_set(err, "pcap record header truncated at byte %llu",
                               (unsigned long long)at);
     uint32_t caplen = capture_u32(c, h + 8);
@@ -202,19 +222,19 @@ int capture_pcap_next(esim_capture *c, esim_packet *pkt, esim_error *err)
         return esim_error_set(err, "frame %llu at byte %llu: captured length %u exceeds the %u-byte limit",
                               (unsigned long long)c->frame + 1, (unsigned long long)at, caplen,
                               ESIM_CAPTURE_MAX_PACKET);
-    r = capture_read(c, c->buf, caplen, err);
+    uint32_t frac = capture_u32(c, h + 4);
+    pkt->ts_sec = capture_u32(c, h);
+    pkt->ts_nsec = c->pcap_nsec ? (frac % 1000000000u) : (frac % 1000000u) * 1000u;
+    pkt->origlen = capture_u32(c, h + 12);
+    /* h is not valid after the next take */
+    r = capture_take(c, caplen, &pkt->data, err);
     if (r < 0)
         return -1;
     if ((uint32_t)r < caplen)
         return esim_error_set(err, "frame %llu truncated (%ld of %u bytes)",
                               (unsigned long long)c->frame + 1, r, caplen);
-    uint32_t frac = capture_u32(c, h + 4);
     pkt->frame = ++c->frame;
-    pkt->ts_sec = capture_u32(c, h);
-    pkt->ts_nsec = c->pcap_nsec ? (frac % 1000000000u) : (frac % 1000000u) * 1000u;
     pkt->linktype = c->pcap_linktype;
     pkt->caplen = caplen;
-    pkt->origlen = capture_u32(c, h + 12);
-    pkt->data = c->buf;
     return 1;
 }

@@ -7,8 +7,11 @@
 #include <zlib.h>
 #include "esim/capture.h"
 
-/* Block buffer: one packet plus room for pcapng block headers and options. */
+/* Largest block: one packet plus room for pcapng block headers and options. */
 #define ESIM_CAPTURE_BUF (ESIM_CAPTURE_MAX_PACKET + 65536u)
+/* Read-ahead window of a file source: records are handed out from it without copying, and it
+ * is refilled by large reads (a block never spans more than one refill). */
+#define ESIM_CAPTURE_WINDOW (ESIM_CAPTURE_BUF + (1u << 20))
 /* Interfaces per pcapng section (an IDB beyond this is malformed input for us). */
 #define ESIM_CAPTURE_MAX_IFACES 4096u
 
@@ -22,13 +25,13 @@ typedef struct capture_iface {
 
 struct esim_capture {
     gzFile gz;            /* file source, or NULL */
-    const uint8_t *mem;   /* memory source */
-    size_t mem_len, mem_pos;
+    const uint8_t *mem;   /* memory source, or the read-ahead window of the file source */
+    size_t mem_len, mem_pos; /* bytes in mem, bytes of them consumed */
+    uint8_t *window;      /* ESIM_CAPTURE_WINDOW bytes (file source) */
     uint64_t offset;      /* bytes consumed, for messages */
     esim_capture_format format;
     bool swap;            /* file byte order differs from little-endian reading */
     uint64_t frame;
-    uint8_t *buf;         /* ESIM_CAPTURE_BUF bytes, reused for every block */
     /* pcap */
     uint32_t pcap_linktype, pcap_snaplen;
     bool pcap_nsec;
@@ -40,6 +43,9 @@ struct esim_capture {
     bool have_first;
 };
 
+/* Consumes up to n bytes (n <= ESIM_CAPTURE_BUF) without copying: *p points at them until the
+ * next take/read/skip. Returns the count (< n only at end of input) or -1 on I/O error. */
+long capture_take(esim_capture *c, size_t n, const uint8_t **p, esim_error *err);
 /* Reads up to n bytes; returns the count read (< n only at end of input) or -1 on I/O error. */
 long capture_read(esim_capture *c, void *dst, size_t n, esim_error *err);
 /* Skips n bytes; -1 (with "truncated" message) if the input ends first. */

@@ -204,16 +204,21 @@ int capture_pcapng_next(esim_capture *c, esim_packet *pkt, esim_error *err)
             return esim_error_set(err, "pcapng block type 0x%08X at byte %llu: length %u exceeds "
                                   "the limit (a packet may have at most %u bytes)",
                                   type, (unsigned long long)at, len, ESIM_CAPTURE_MAX_PACKET);
-        if (read_exact(c, c->buf, body + 4, err) < 0)
+        const uint8_t *b;
+        long got = capture_take(c, body + 4, &b, err);
+        if (got < 0)
             return -1;
-        if (capture_u32(c, c->buf + body) != len)
+        if ((size_t)got < body + 4)
+            return esim_error_set(err, "pcapng block truncated at byte %llu",
+                                  (unsigned long long)c->offset);
+        if (capture_u32(c, b + body) != len)
             return esim_error_set(err, "pcapng block at byte %llu: trailing length differs",
                                   (unsigned long long)at);
         if (type == BT_IDB) {
-            if (parse_idb(c, c->buf, body, at, err) < 0)
+            if (parse_idb(c, b, body, at, err) < 0)
                 return -1;
             continue;
         }
-        return packet_block(c, type, c->buf, body, at, pkt, err);
+        return packet_block(c, type, b, body, at, pkt, err);
     }
 }

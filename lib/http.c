@@ -2,6 +2,7 @@
  * framing (clause 6.3 body length rules, clause 7.1 chunked coding), RFC 9110 for the fields. */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,18 +21,19 @@ typedef struct half {
     size_t body_len, body_cap;
     bool body_dropped;    /* over ESIM_HTTP_MAX_BODY: counted, not kept */
     uint64_t remaining;
-    char line[MAX_LINE];
     size_t line_len;
     bool is_request, chunked;
     const char *method, *uri, *reason, *ctype, *admin;
     int status;
-    char req_method[16], req_uri[512]; /* the request a response answers */
     uint64_t req_frame;
     bool paired;
     uint64_t frame_first, frame_last;
     int64_t sec;
     uint32_t nsec;
     bool active;          /* a message has started */
+    /* buffers last: not zeroed by esim_http_new, written before they are read */
+    char line[MAX_LINE];
+    char req_method[16], req_uri[512]; /* the request a response answers (when paired) */
 } half;
 
 typedef struct pending {
@@ -44,16 +46,22 @@ struct esim_http {
     uint64_t flow_id;
     esim_http_cb cb;
     void *user;
-    half h[2];
-    pending fifo[ESIM_HTTP_MAX_PENDING];
     size_t fifo_head, fifo_n;
+    bool hunting;         /* caught mid-connection, no start line found yet */
+    uint64_t hunted;      /* bytes searched for it */
+    half h[2];
+    pending fifo[ESIM_HTTP_MAX_PENDING]; /* written before read */
 };
 
 esim_http *esim_http_new(uint64_t flow_id, esim_http_cb cb, void *user)
 {
-    esim_http *h = calloc(1, sizeof *h);
+    /* ~20 KB, mostly line and URI buffers: only the state in front of them is zeroed */
+    esim_http *h = malloc(sizeof *h);
     if (!h)
         return NULL;
+    memset(h, 0, offsetof(esim_http, h));
+    for (int i = 0; i < 2; i++)
+        memset(&h->h[i], 0, offsetof(half, line));
     h->flow_id = flow_id;
     h->cb = cb;
     h->user = user;
@@ -322,8 +330,12 @@ static bool method_start(const uint8_t *d, size_t n)
     static const struct { const char *s; size_t n; } starts[] = {
         {"HTTP/1.", 7}, {"GET ", 4}, {"POST ", 5}, {"PUT ", 4}, {"HEAD ", 5}, {"DELETE ", 7},
         {"OPTIONS ", 8}, {"PATCH ", 6}};
-    if (!n || !d[0] || !strchr("HGPDO", d[0]))
+    if (!n)
         return false;
+    switch (d[0]) { /* most bytes of other traffic end here */
+    case 'H': case 'G': case 'P': case 'D': case 'O': break;
+    default: return false;
+    }
     for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++)
         if (n >= starts[i].n && !memcmp(d, starts[i].s, starts[i].n))
             return true;
@@ -350,8 +362,12 @@ void esim_http_data(esim_http *h, int dir, const uint8_t *d, size_t n, uint64_t 
                     break;
             }
             k = i;
-            if (i < n)
+            if (i < n) {
                 s->st = S_START;
+                h->hunting = false;
+            } else if (h->hunting) {
+                h->hunted += k;
+            }
             break;
         }
         case S_START:
@@ -479,8 +495,15 @@ void esim_http_end(esim_http *h, int dir, uint64_t frame)
     reset(s, S_START);
 }
 
-/* Marks a flow whose first bytes were TLS. */
+/* Marks a flow that is not (or no longer) looked at: TLS, or no start line found. */
 static char not_http;
+
+static void ignore(const esim_tcp_event *ev)
+{
+    *ev->flow_user = &not_http;
+    if (ev->ignore_flow)
+        *ev->ignore_flow = true;
+}
 
 void esim_http_on_tcp(const esim_tcp_event *ev, esim_http_cb cb, void *user)
 {
@@ -502,19 +525,27 @@ void esim_http_on_tcp(const esim_tcp_event *ev, esim_http_cb cb, void *user)
             return;
         /* TLS records (content type 20-23, version 3.x) are left alone */
         if (ev->len >= 2 && ev->data[0] >= 0x14 && ev->data[0] <= 0x17 && ev->data[1] == 0x03) {
-            *ev->flow_user = &not_http;
+            ignore(ev);
             return;
         }
         h = *ev->flow_user = esim_http_new(ev->flow_id, cb, user);
         if (!h)
             return;
         /* a capture that starts inside a connection: wait for the next start line, quietly */
-        if (!method_start(ev->data, ev->len))
+        if (!method_start(ev->data, ev->len)) {
             h->h[0].st = h->h[1].st = S_RESYNC;
+            h->hunting = true;
+        }
     }
     switch (ev->type) {
     case ESIM_TCP_EV_DATA:
         esim_http_data(h, ev->dir, ev->data, ev->len, ev->frame, ev->ts_sec, ev->ts_nsec);
+        /* nothing started in either direction (both halves searching): nothing to report */
+        if (h->hunting && h->hunted >= ESIM_HTTP_MAX_HUNT && h->h[0].st == S_RESYNC &&
+            h->h[1].st == S_RESYNC) {
+            esim_http_free(h);
+            ignore(ev);
+        }
         break;
     case ESIM_TCP_EV_GAP: esim_http_gap(h, ev->dir, ev->gap, ev->frame); break;
     case ESIM_TCP_EV_FIN:

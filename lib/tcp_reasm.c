@@ -40,6 +40,7 @@ typedef struct flow {
     half h[2];
     int64_t last_sec;
     void *user;
+    bool ignored;             /* the consumer wants no more bytes */
     struct flow *prev, *next; /* activity list, most recent first */
 } flow;
 
@@ -49,6 +50,7 @@ struct esim_tcp_reasm {
     esim_tcp_limits lim;
     GHashTable *flows;
     flow *head, *tail;
+    flow *last;               /* flow of the previous packet: bulk traffic comes in runs */
     uint64_t next_id;
     /* the packet being processed (for event stamps) */
     uint64_t frame;
@@ -89,10 +91,12 @@ esim_tcp_reasm *esim_tcp_new(esim_tcp_cb cb, void *user, const esim_tcp_limits *
 static void emit(esim_tcp_reasm *r, flow *f, esim_tcp_ev_type type, int dir, const uint8_t *d,
                  size_t n, uint64_t gap, uint64_t frame)
 {
+    if (f->ignored && (type == ESIM_TCP_EV_DATA || type == ESIM_TCP_EV_GAP))
+        return;
     esim_tcp_event ev = {.type = type, .flow_id = f->id, .dir = dir, .ip_version = f->ipv,
                          .src = f->ep[dir], .dst = f->ep[!dir], .data = d, .len = n, .gap = gap,
                          .frame = frame, .ts_sec = r->sec, .ts_nsec = r->nsec,
-                         .flow_user = &f->user};
+                         .flow_user = &f->user, .ignore_flow = &f->ignored};
     r->cb(&ev, r->user);
 }
 
@@ -139,13 +143,15 @@ static void force_gap(esim_tcp_reasm *r, flow *f, int dir)
 static void store(esim_tcp_reasm *r, flow *f, int dir, uint32_t seq, const uint8_t *d, size_t n)
 {
     half *h = &f->h[dir];
-    seg *s = malloc(sizeof *s + n);
+    /* an ignored flow keeps only the sequence ranges: FIN and eviction come as before */
+    seg *s = malloc(sizeof *s + (f->ignored ? 0 : n));
     if (!s)
         return;
     s->seq = seq;
     s->len = n;
     s->frame = r->frame;
-    memcpy(s->data, d, n);
+    if (!f->ignored)
+        memcpy(s->data, d, n);
     seg **pp = &h->ooo;
     while (*pp && (int32_t)((*pp)->seq - seq) <= 0)
         pp = &(*pp)->next;
@@ -241,6 +247,8 @@ static void evict(esim_tcp_reasm *r, flow *f)
         }
     }
     emit(r, f, ESIM_TCP_EV_CLOSE, 0, NULL, 0, 0, r->frame);
+    if (r->last == f)
+        r->last = NULL;
     unlink_flow(r, f);
     g_hash_table_remove(r->flows, &f->key);
     free(f);
@@ -279,7 +287,8 @@ void esim_tcp_feed(esim_tcp_reasm *r, uint64_t frame, int64_t sec, uint32_t nsec
     fkey k;
     bool src_is_a;
     make_key(n, &k, &src_is_a);
-    flow *f = g_hash_table_lookup(r->flows, &k);
+    flow *f = r->last && !memcmp(&r->last->key, &k, sizeof k) ? r->last
+                                                             : g_hash_table_lookup(r->flows, &k);
     if (!f) {
         if (n->tcp_flags & ESIM_TCP_RST)
             return; /* nothing to reset */
@@ -300,6 +309,7 @@ void esim_tcp_feed(esim_tcp_reasm *r, uint64_t frame, int64_t sec, uint32_t nsec
         f->ep[!s].port = n->dport;
         g_hash_table_insert(r->flows, &f->key, f);
     }
+    r->last = f;
     f->last_sec = sec;
     to_front(r, f);
     int dir = (n->sport == f->ep[0].port && !memcmp(n->src, f->ep[0].addr, 16)) ? 0 : 1;

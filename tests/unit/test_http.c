@@ -275,6 +275,49 @@ static void glue_tls_and_midstream(void **state)
     }
 }
 
+/* A flow caught mid-connection that shows no start line within ESIM_HTTP_MAX_HUNT bytes is
+ * dropped (and the TCP layer told to ignore it); one within the bound is picked up. */
+static void hunt_bounded(void **state)
+{
+    (void)state;
+    sink s = {0};
+    void *slot = NULL;
+    bool ignored = false;
+    static uint8_t bulk[1448];
+    memset(bulk, 'x', sizeof bulk);
+    bulk[700] = '\n';
+    esim_tcp_event ev = {.type = ESIM_TCP_EV_DATA, .flow_id = 1, .data = bulk, .len = sizeof bulk,
+                         .frame = 1, .flow_user = &slot, .ignore_flow = &ignored};
+    size_t sent = 0;
+    while (sent + sizeof bulk < ESIM_HTTP_MAX_HUNT) {
+        esim_http_on_tcp(&ev, on_http, &s);
+        sent += sizeof bulk;
+    }
+    assert_false(ignored);
+    const char *get = "GET /late HTTP/1.1\r\n\r\n";
+    ev.data = (const uint8_t *)get;
+    ev.len = strlen(get);
+    esim_http_on_tcp(&ev, on_http, &s); /* still within the bound: found */
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.m[0].uri, "/late");
+    esim_tcp_event close = {.type = ESIM_TCP_EV_CLOSE, .flow_user = &slot};
+    esim_http_on_tcp(&close, on_http, &s);
+
+    ev.data = bulk;
+    ev.len = sizeof bulk;
+    for (sent = 0; sent < ESIM_HTTP_MAX_HUNT; sent += sizeof bulk) {
+        assert_false(ignored);
+        esim_http_on_tcp(&ev, on_http, &s);
+    }
+    assert_true(ignored);
+    ev.data = (const uint8_t *)get;
+    ev.len = strlen(get);
+    esim_http_on_tcp(&ev, on_http, &s);
+    assert_int_equal(s.n, 1);
+    esim_http_on_tcp(&close, on_http, &s);
+    assert_null(slot);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +326,7 @@ int main(void)
         cmocka_unit_test(malformed_and_bounds),
         cmocka_unit_test(over_tcp_in_pcap),
         cmocka_unit_test(glue_tls_and_midstream),
+        cmocka_unit_test(hunt_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

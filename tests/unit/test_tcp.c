@@ -19,9 +19,13 @@ typedef struct sink {
     size_t n_order;
 } sink;
 
+static bool ignore_after_first_data;
+
 static void on_tcp(const esim_tcp_event *ev, void *user)
 {
     sink *s = user;
+    if (ignore_after_first_data && ev->type == ESIM_TCP_EV_DATA)
+        *ev->ignore_flow = true;
     const char *letters = "DGFRC";
     if (s->n_order < sizeof s->order - 1)
         s->order[s->n_order++] = letters[ev->type];
@@ -182,6 +186,30 @@ static void flow_table_stays_bounded(void **state)
     assert_int_equal(s.n_close, 5001);
 }
 
+/* A flow the consumer ignores: no more DATA or GAP, nothing buffered, but FIN and CLOSE come
+ * exactly when they would have (the sequence ranges are still followed). */
+static void ignored_flow(void **state)
+{
+    (void)state;
+    sink s = {0};
+    esim_tcp_reasm *r = esim_tcp_new(on_tcp, &s, NULL);
+    ignore_after_first_data = true;
+    seg(r, 0, 0, ESIM_TCP_SYN, NULL, 0);
+    seg(r, 0, 1, ESIM_TCP_ACK, "ABCD", 0);
+    seg(r, 0, 9, ESIM_TCP_ACK, "IJK", 0);     /* ahead: kept as a range only */
+    seg(r, 0, 12, ESIM_TCP_FIN, NULL, 0);
+    assert_int_equal(s.n_fin, 0);            /* EFGH still missing */
+    seg(r, 0, 5, ESIM_TCP_ACK, "EFGH", 0);
+    assert_int_equal(s.n_fin, 1);
+    seg(r, 1, 0, ESIM_TCP_SYN | ESIM_TCP_ACK, NULL, 0);
+    seg(r, 1, 1, ESIM_TCP_FIN | ESIM_TCP_ACK, NULL, 0);
+    assert_int_equal(esim_tcp_flow_count(r), 0);
+    ignore_after_first_data = false;
+    assert_string_equal(s.order, "DFFC");
+    assert_int_equal(s.len[0], 4);
+    esim_tcp_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +218,7 @@ int main(void)
         cmocka_unit_test(gaps),
         cmocka_unit_test(reset_and_wraparound),
         cmocka_unit_test(flow_table_stays_bounded),
+        cmocka_unit_test(ignored_flow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

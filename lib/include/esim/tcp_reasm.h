@@ -35,6 +35,8 @@ typedef struct esim_tcp_event {
     int64_t ts_sec;
     uint32_t ts_nsec;
     void **flow_user;     /* one pointer per flow for the consumer (e.g. the HTTP parser) */
+    bool *ignore_flow;    /* set to true: no more DATA or GAP events for this flow and its bytes
+                           * are no longer buffered (FIN, RST and CLOSE still come) */
 } esim_tcp_event;
 
 typedef void (*esim_tcp_cb)(const esim_tcp_event *ev, void *user);
