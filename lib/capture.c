@@ -1,23 +1,54 @@
-/* Capture reader: byte source (gzip-transparent file, stdin or memory), format detection and the
- * classic pcap format. pcapng is in capture_pcapng.c. */
+/* Capture reader: byte source (mapped plain file, gzip file, stdin or memory), format detection
+ * and the classic pcap format. pcapng is in capture_pcapng.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "capture_internal.h"
 
-static esim_capture *capture_new(bool file, esim_error *err)
+static esim_capture *capture_new(bool window, esim_error *err)
 {
     esim_capture *c = calloc(1, sizeof *c);
-    if (c && file)
-        c->mem = c->window = malloc(ESIM_CAPTURE_WINDOW);
-    if (!c || (file && !c->window)) {
+    if (c) {
+        c->map_fd = -1;
+        if (window)
+            c->mem = c->window = malloc(ESIM_CAPTURE_WINDOW);
+    }
+    if (!c || (window && !c->window)) {
         if (c)
             free(c);
         esim_error_set(err, "out of memory");
         return NULL;
     }
     return c;
+}
+
+/* Mapped file: maps the next window, from the page holding the first unconsumed byte. Pages are
+ * read from the page cache without a copy; only one window is mapped at a time. */
+static int remap(esim_capture *c, esim_error *err)
+{
+    uint64_t pos = c->map_off + c->mem_pos;
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    uint64_t off = pos / page * page;
+    uint64_t len = c->map_size - off;
+    if (len > ESIM_CAPTURE_MAP_WINDOW)
+        len = ESIM_CAPTURE_MAP_WINDOW;
+    if (c->mem)
+        munmap((void *)c->mem, c->mem_len);
+    c->mem = NULL;
+    c->mem_len = c->mem_pos = 0;
+    void *p = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, c->map_fd, (off_t)off);
+    if (p == MAP_FAILED)
+        return esim_error_set(err, "read error at byte %llu: %s", (unsigned long long)pos,
+                              strerror(errno));
+    c->mem = p;
+    c->mem_len = (size_t)len;
+    c->mem_pos = (size_t)(pos - off);
+    c->map_off = off;
+    return 0;
 }
 
 /* File source: moves the unconsumed bytes to the front of the window and reads until n bytes
@@ -49,8 +80,12 @@ static int refill(esim_capture *c, size_t n, esim_error *err)
 
 long capture_take(esim_capture *c, size_t n, const uint8_t **p, esim_error *err)
 {
-    if (c->gz && c->mem_len - c->mem_pos < n && refill(c, n, err) < 0)
-        return -1;
+    if (c->mem_len - c->mem_pos < n) {
+        if (c->gz && refill(c, n, err) < 0)
+            return -1;
+        if (c->map_fd >= 0 && c->map_off + c->mem_len < c->map_size && remap(c, err) < 0)
+            return -1;
+    }
     size_t left = c->mem_len - c->mem_pos;
     if (n > left)
         n = left;
@@ -118,14 +153,34 @@ static int detect(esim_capture *c, esim_error *err)
 
 esim_capture *esim_capture_open(const char *path, esim_error *err)
 {
-    esim_capture *c = capture_new(true, err);
-    if (!c)
-        return NULL;
     bool is_stdin = !strcmp(path, "-");
     errno = 0;
-    int fd = is_stdin ? dup(STDIN_FILENO) : -1;
-    c->gz = is_stdin ? (fd >= 0 ? gzdopen(fd, "rb") : NULL) : gzopen(path, "rb");
+    int fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    uint8_t magic[2];
+    /* a plain regular file is mapped (read as it was when opened); gzip and pipes are read */
+    bool map = fd >= 0 && !is_stdin && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+               pread(fd, magic, 2, 0) == 2 && !(magic[0] == 0x1F && magic[1] == 0x8B);
+    esim_capture *c = capture_new(!map, err);
+    if (!c) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    if (map) {
+        c->map_fd = fd;
+        c->map_size = (uint64_t)st.st_size;
+        if (detect(c, err) < 0) {
+            esim_error_prefix(err, "%s", path);
+            esim_capture_close(c);
+            return NULL;
+        }
+        return c;
+    }
+    int saved = errno;
+    c->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
     if (!c->gz) {
+        errno = fd >= 0 ? errno : saved;
         esim_error_set(err, "cannot open %s: %s", is_stdin ? "standard input" : path,
                        errno ? strerror(errno) : "out of memory");
         if (fd >= 0)
@@ -174,6 +229,11 @@ void esim_capture_close(esim_capture *c)
         return;
     if (c->gz)
         gzclose(c->gz);
+    if (c->map_fd >= 0) {
+        if (c->mem)
+            munmap((void *)c->mem, c->mem_len);
+        close(c->map_fd);
+    }
     free(c->ifaces);
     free(c->window);
     free(c);

@@ -12,6 +12,9 @@
 /* Read-ahead window of a file source: records are handed out from it without copying, and it
  * is refilled by large reads (a block never spans more than one refill). */
 #define ESIM_CAPTURE_WINDOW (ESIM_CAPTURE_BUF + (1u << 20))
+/* A plain (not gzip) regular file is mapped instead, this much at a time (a multiple of the
+ * page size, larger than a block plus a page). */
+#define ESIM_CAPTURE_MAP_WINDOW (4u << 20)
 /* Interfaces per pcapng section (an IDB beyond this is malformed input for us). */
 #define ESIM_CAPTURE_MAX_IFACES 4096u
 
@@ -27,7 +30,10 @@ struct esim_capture {
     gzFile gz;            /* file source, or NULL */
     const uint8_t *mem;   /* memory source, or the read-ahead window of the file source */
     size_t mem_len, mem_pos; /* bytes in mem, bytes of them consumed */
-    uint8_t *window;      /* ESIM_CAPTURE_WINDOW bytes (file source) */
+    uint8_t *window;      /* ESIM_CAPTURE_WINDOW bytes (gzip, stdin, not a regular file) */
+    int map_fd;           /* mapped file, or -1 */
+    uint64_t map_size;    /* its size when opened */
+    uint64_t map_off;     /* file offset of mem (page-aligned) */
     uint64_t offset;      /* bytes consumed, for messages */
     esim_capture_format format;
     bool swap;            /* file byte order differs from little-endian reading */

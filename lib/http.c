@@ -342,6 +342,15 @@ static bool method_start(const uint8_t *d, size_t n)
     return false;
 }
 
+/* Printable ASCII and whitespace only: could be the rest of a header section or JSON body. */
+static bool is_text(const uint8_t *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((d[i] < 0x20 && d[i] != '\t' && d[i] != '\r' && d[i] != '\n') || d[i] > 0x7E)
+            return false;
+    return true;
+}
+
 void esim_http_data(esim_http *h, int dir, const uint8_t *d, size_t n, uint64_t frame,
                     int64_t sec, uint32_t nsec)
 {
@@ -365,7 +374,7 @@ void esim_http_data(esim_http *h, int dir, const uint8_t *d, size_t n, uint64_t 
             if (i < n) {
                 s->st = S_START;
                 h->hunting = false;
-            } else if (h->hunting) {
+            } else if (h->hunting && !is_text(d, k)) {
                 h->hunted += k;
             }
             break;

@@ -275,8 +275,9 @@ static void glue_tls_and_midstream(void **state)
     }
 }
 
-/* A flow caught mid-connection that shows no start line within ESIM_HTTP_MAX_HUNT bytes is
- * dropped (and the TCP layer told to ignore it); one within the bound is picked up. */
+/* A flow caught mid-connection that shows no start line within ESIM_HTTP_MAX_HUNT bytes of
+ * binary data is dropped (and the TCP layer told to ignore it); one within the bound, or after
+ * any amount of text, is picked up. */
 static void hunt_bounded(void **state)
 {
     (void)state;
@@ -284,8 +285,11 @@ static void hunt_bounded(void **state)
     void *slot = NULL;
     bool ignored = false;
     static uint8_t bulk[1448];
-    memset(bulk, 'x', sizeof bulk);
-    bulk[700] = '\n';
+    for (size_t i = 0; i < sizeof bulk; i++)
+        bulk[i] = (uint8_t)(i * 7); /* binary, with '\n' in it */
+    static char text[4096];
+    memset(text, 'x', sizeof text - 1);
+    text[700] = '\n';
     esim_tcp_event ev = {.type = ESIM_TCP_EV_DATA, .flow_id = 1, .data = bulk, .len = sizeof bulk,
                          .frame = 1, .flow_user = &slot, .ignore_flow = &ignored};
     size_t sent = 0;
@@ -316,6 +320,18 @@ static void hunt_bounded(void **state)
     assert_int_equal(s.n, 1);
     esim_http_on_tcp(&close, on_http, &s);
     assert_null(slot);
+
+    ignored = false;
+    ev.data = (const uint8_t *)text;
+    ev.len = strlen(text);
+    for (sent = 0; sent < 4 * ESIM_HTTP_MAX_HUNT; sent += ev.len)
+        esim_http_on_tcp(&ev, on_http, &s);
+    assert_false(ignored);
+    ev.data = (const uint8_t *)get;
+    ev.len = strlen(get);
+    esim_http_on_tcp(&ev, on_http, &s);
+    assert_int_equal(s.n, 2);
+    esim_http_on_tcp(&close, on_http, &s);
 }
 
 int main(void)

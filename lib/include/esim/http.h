@@ -13,9 +13,10 @@
 #define ESIM_HTTP_MAX_HEADER (32u * 1024u)      /* start line + headers */
 #define ESIM_HTTP_MAX_BODY (16u * 1024u * 1024u) /* a larger body is reported, not buffered */
 #define ESIM_HTTP_MAX_PENDING 32                 /* requests awaiting a response per flow */
-/* A flow caught mid-connection is searched this far (both directions together) for a first
- * start line; after that it is taken for another protocol and no longer looked at. */
-#define ESIM_HTTP_MAX_HUNT (256u * 1024u)
+/* A flow caught mid-connection is searched for a first start line through at most this many
+ * bytes of binary data (both directions together; text, such as the rest of a JSON body, does
+ * not count); after that it is taken for another protocol and no longer looked at. */
+#define ESIM_HTTP_MAX_HUNT (64u * 1024u)
 
 typedef enum { ESIM_HTTP_EV_REQUEST, ESIM_HTTP_EV_RESPONSE, ESIM_HTTP_EV_ERROR } esim_http_ev_type;
 
@@ -55,8 +56,8 @@ void esim_http_end(esim_http *h, int dir, uint64_t frame);
 
 /* Glue for esim_tcp_reasm: keeps one esim_http per flow in ev->flow_user and frees it on
  * CLOSE. A flow that starts with TLS records is ignored; one that starts inside an HTTP message
- * (capture started mid-connection) is picked up at the next start line, if one comes within
- * ESIM_HTTP_MAX_HUNT bytes. An ignored flow is marked in ev->ignore_flow (when set), so that
+ * (capture started mid-connection) is picked up at the next start line, unless
+ * ESIM_HTTP_MAX_HUNT bytes of binary data come first. An ignored flow is marked in ev->ignore_flow (when set), so that
  * the TCP layer stops delivering and buffering its bytes.
  * Use as (or call from) the TCP callback. */
 void esim_http_on_tcp(const esim_tcp_event *ev, esim_http_cb cb, void *user);
