@@ -2,6 +2,7 @@
  * words), ETSI TS 102 221 clause 10 (commands, table 10.5; status words, clause 10.2.1), 3GPP
  * TS 51.011 clause 9.4 (GSM 9Fxx, 94xx, 98xx), GlobalPlatform Card Specification 2.3 clause 11. */
 #include <stdio.h>
+#include <string.h>
 #include "esim/apdu_names.h"
 
 /* The SW texts are constants of this table with one conversion matching their SW2 kind. */
@@ -10,7 +11,8 @@
 #define IN ESIM_T0_IN
 #define OUT ESIM_T0_OUT
 
-/* First matching entry wins: keep P1-qualified entries before the generic one of the same INS. */
+/* Sorted by INS (esim_ins_lookup bisects). First matching entry wins: keep P1-qualified entries
+ * before the generic one of the same INS. */
 static const esim_ins_info ins_table[] = {
     {0x04, 0, 0, "DEACTIVATE FILE", "TS 102 221", IN},
     {0x0E, 0, 0, "ERASE BINARY", "ISO 7816-4", IN},
@@ -64,8 +66,17 @@ static const esim_ins_info ins_table[] = {
 
 const esim_ins_info *esim_ins_lookup(uint8_t ins, uint8_t p1)
 {
-    for (size_t i = 0; i < sizeof ins_table / sizeof ins_table[0]; i++)
-        if (ins_table[i].ins == ins && (p1 & ins_table[i].p1_mask) == ins_table[i].p1_value)
+    /* ins_table is sorted by INS: the first row of this INS by bisection, then its P1 rows */
+    size_t lo = 0, hi = sizeof ins_table / sizeof ins_table[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ins_table[mid].ins < ins)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < sizeof ins_table / sizeof ins_table[0] && ins_table[i].ins == ins; i++)
+        if ((p1 & ins_table[i].p1_mask) == ins_table[i].p1_value)
             return &ins_table[i];
     return NULL;
 }
@@ -169,8 +180,15 @@ const char *esim_sw_meaning(uint16_t sw, char *buf, size_t cap)
         case SW2_HEX:
             snprintf(buf, cap, e->text, sw2);
             break;
-        default:
-            snprintf(buf, cap, "%s", e->text);
+        default: { /* the common case (9000): a copy, truncated as snprintf would */
+            size_t n = strlen(e->text);
+            if (cap) {
+                if (n >= cap)
+                    n = cap - 1;
+                memcpy(buf, e->text, n);
+                buf[n] = 0;
+            }
+        }
         }
         return buf;
     }

@@ -217,6 +217,16 @@ static void pop_request(esim_http *h, half *s)
     h->fifo_n--;
 }
 
+/* snprintf(dst, cap, "%s", src) without the formatting machinery */
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
 static void push_request(esim_http *h, const half *s)
 {
     if (h->fifo_n == ESIM_HTTP_MAX_PENDING) { /* drop the oldest */
@@ -224,8 +234,8 @@ static void push_request(esim_http *h, const half *s)
         h->fifo_n--;
     }
     pending *p = &h->fifo[(h->fifo_head + h->fifo_n++) % ESIM_HTTP_MAX_PENDING];
-    snprintf(p->method, sizeof p->method, "%s", s->method);
-    snprintf(p->uri, sizeof p->uri, "%s", s->uri);
+    copy_str(p->method, sizeof p->method, s->method);
+    copy_str(p->uri, sizeof p->uri, s->uri);
     p->frame = s->frame_first;
 }
 

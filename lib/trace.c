@@ -289,7 +289,7 @@ static bool string_key(const char *k)
                                        "smdpAddress", "serverAddress", "smdsAddress",
                                        "profileName"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (!strcmp(k, keys[i]))
+        if (k[0] == keys[i][0] && !strcmp(k, keys[i])) /* first letters: most keys differ there */
             return true;
     return false;
 }
@@ -879,22 +879,41 @@ static void bpp_complete(esim_trace *t, card_state *cs, esim_session *se,
 /* One line for an ES10 step: what it was and the identities it carried. */
 static void describe(char *out, size_t cap, const char *desc, const fields *f, uint16_t sw)
 {
-    char b[2048]; /* room for every item at its longest: out gets the same truncation */
-    size_t n = (size_t)snprintf(b, sizeof b, "%s", desc);
+    /* pieces appended up to cap - 1 bytes: the same text, and truncation, as one snprintf */
+    size_t n = 0;
+#define PUT(s)                                                                                     \
+    do {                                                                                           \
+        const char *s_ = (s);                                                                      \
+        size_t k_ = strlen(s_);                                                                    \
+        if (k_ > cap - 1 - n)                                                                      \
+            k_ = cap - 1 - n;                                                                      \
+        memcpy(out + n, s_, k_);                                                                   \
+        n += k_;                                                                                   \
+    } while (0)
+    if (!cap)
+        return;
+    PUT(desc);
+    bool any = desc[0];
     const struct { const char *label, *value; } items[] = {
         {"transactionId", f->tid}, {"EID", f->eid}, {"server", f->smdp},
         {"matchingId", f->matching_id}, {"ICCID", f->iccid}, {"profile", f->profile_name}};
-    for (size_t i = 0; i < sizeof items / sizeof items[0] && n < sizeof b; i++)
-        if (items[i].value[0])
-            n += (size_t)snprintf(b + n, sizeof b - n, "%s%s %s", n ? ", " : "", items[i].label,
-                                  items[i].value);
-    if (n < sizeof b)
-        snprintf(b + n, sizeof b - n, "%sSW %04X", n ? ", " : "", sw);
-    size_t len = strlen(b);
-    if (len >= cap)
-        len = cap - 1;
-    memcpy(out, b, len);
-    out[len] = 0;
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
+        if (items[i].value[0]) {
+            if (any)
+                PUT(", ");
+            PUT(items[i].label);
+            PUT(" ");
+            PUT(items[i].value);
+            any = true;
+        }
+    static const char hex[] = "0123456789ABCDEF";
+    char swt[8] = {'S', 'W', ' ', hex[sw >> 12], hex[(sw >> 8) & 15], hex[(sw >> 4) & 15],
+                   hex[sw & 15], 0};
+    if (any)
+        PUT(", ");
+    PUT(swt);
+#undef PUT
+    out[n] = 0;
 }
 
 /* ES10 commands whose request or response carries session data (transactionId, EID, matching
@@ -1219,7 +1238,7 @@ static bool base64_member(const char *k)
         "prepareDownloadResponse", "boundProfilePackage", "pendingNotification",
         "cancelSessionResponse", "euiccCiPKId", "eventEntries"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (!strcmp(names[i], k))
+        if (k[0] == names[i][0] && !strcmp(names[i], k))
             return true;
     return false;
 }
@@ -1266,7 +1285,7 @@ static void scan_fields(esim_trace *t, json_object *raw, fields *fast, fields *i
     json_object_object_foreach(raw, k, v) {
         const char *type = NULL;
         for (size_t i = 0; i < sizeof session_fields / sizeof session_fields[0]; i++)
-            if (!strcmp(k, session_fields[i].member))
+            if (k[0] == session_fields[i].member[0] && !strcmp(k, session_fields[i].member))
                 type = session_fields[i].type;
         decoded_msg m = {0};
         if (type && json_object_is_type(v, json_type_string)) {
