@@ -120,18 +120,6 @@ int capture_skip(esim_capture *c, uint64_t n, esim_error *err)
     return 0;
 }
 
-uint16_t capture_u16(const esim_capture *c, const uint8_t *p)
-{
-    return c->swap ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
-}
-
-uint32_t capture_u32(const esim_capture *c, const uint8_t *p)
-{
-    if (c->swap)
-        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
 static int detect(esim_capture *c, esim_error *err)
 {
     uint8_t m[4];

@@ -56,8 +56,17 @@ long capture_take(esim_capture *c, size_t n, const uint8_t **p, esim_error *err)
 long capture_read(esim_capture *c, void *dst, size_t n, esim_error *err);
 /* Skips n bytes; -1 (with "truncated" message) if the input ends first. */
 int capture_skip(esim_capture *c, uint64_t n, esim_error *err);
-uint16_t capture_u16(const esim_capture *c, const uint8_t *p);
-uint32_t capture_u32(const esim_capture *c, const uint8_t *p);
+static inline uint16_t capture_u16(const esim_capture *c, const uint8_t *p)
+{
+    return c->swap ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
+}
+
+static inline uint32_t capture_u32(const esim_capture *c, const uint8_t *p)
+{
+    if (c->swap)
+        return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
 
 int capture_pcap_header(esim_capture *c, const uint8_t hdr[4], esim_error *err);
 int capture_pcap_next(esim_capture *c, esim_packet *pkt, esim_error *err);
