@@ -134,8 +134,12 @@ static bool run_part(esim_bsp *b, const esim_bpp *bpp, esim_bpp_part p, bool dec
         } else if (!sc->chk.pad_ok) {
             o->failed++;
             all_ok = false;
-            note_failure(o, "%s segment %zu (offset %zu): bad padding after decryption",
-                         esim_bpp_part_name(p), i + 1, s->offset);
+            /* The MAC key verified the segment, so the ciphertext is intact: a padding error
+             * means the encryption key does not belong with that MAC key (SGP.22 2.6.4.4). */
+            note_failure(o, "%s segment %zu (offset %zu): bad padding after decryption although "
+                            "the MAC verified; likely cause: the encryption key (S-ENC, or PPK-ENC "
+                            "for a PPK-protected part) is wrong (%s)",
+                         esim_bpp_part_name(p), i + 1, s->offset, keys_what);
         }
     }
     if (out.oom) {

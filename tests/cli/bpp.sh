@@ -61,6 +61,13 @@ if ! grep -q "Result: verified" "$T/plain.txt" || ! grep -q '"verified":true' "$
 elif [ -z "$SENC" ] || grep -qi "$SENC" "$T/plain.txt" "$T/plain.json"; then echo "FAIL: S-ENC printed without --show-keys"; fails=$((fails+1)); else echo "ok: keys hidden"; fi
 check "--show-keys prints S-ENC" 0 "$SENC" "$E" bpp bpp.der --keylog session.keylog --show-keys
 
+# right S-MAC, wrong S-ENC: every MAC verifies, the padding check names the encryption key
+awk '/^SESSION_KEYS/ { $3 = substr($3, 1, 31) ((substr($3, 32, 1) == "0") ? "1" : "0") } { print }' \
+    session.keylog > wrong_enc.keylog
+check "wrong S-ENC only: padding names the encryption key" 1 \
+    "segment [0-9]+ .*bad padding after decryption although the MAC verified.*S-ENC" \
+    "$E" bpp bpp.der --keylog wrong_enc.keylog
+
 # JSON report
 "$E" bpp bpp.der --keylog session.keylog --cert pb.pem --ca ci.pem --json > "$T/r.json"
 python3 - "$T/r.json" upp.der "$(awk '/^SESSION_KEYS/ {print $2}' session.keylog)" <<'PY' || fails=$((fails+1))
