@@ -1546,8 +1546,10 @@ static void on_http(const esim_http_event *ev, void *user)
     }
     esim_trace_event te = {.type = ESIM_TRACE_EV_ES9P, .frame = ev->frame_first,
                            .frame_last = ev->frame_last, .sec = ev->ts_sec, .nsec = ev->ts_nsec,
-                           .card = -1, .function = fn, .iface = iface, .tid_hex = f.tid,
-                           .summary = summary, .request = request,
+                           .card = -1, .function = fn,
+                           /* the event goes out now: say so when the binding leaves it open */
+                           .iface = iface_known || !strcmp(iface, "ES11") ? iface : "ES9+/ES11",
+                           .tid_hex = f.tid, .summary = summary, .request = request,
                            .http_status = request ? 0 : ev->status, .uri = ev->uri,
                            .status = status, .subject_code = subject, .reason_code = reason,
                            .body = t->o.decode_trees ? body : NULL};

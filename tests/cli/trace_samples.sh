@@ -76,6 +76,16 @@ for l in sys.stdin:
     [ -n "$bpp" ] || fail "happy_http_asn1: no BPP extracted"
     "$ESIMSCOPE" bpp --keylog "$S/happy_http_asn1.keylog" "$bpp" > "$dir/b.txt" \
         || fail "happy_http_asn1: esimscope bpp on the extracted BPP: $(tail -3 "$dir/b.txt")"
+    # JSON Lines go out as they happen: before the SM-DS answers, the ASN.1 binding cannot tell
+    # ES9+ from ES11 (same URI), so those events say so; getBoundProfilePackage is ES9+.
+    ifaces=$("$ESIMSCOPE" trace --json "$S/happy_http_asn1.pcap" | python3 -c '
+import json, sys
+for l in sys.stdin:
+    e = json.loads(l)
+    if e.get("event") == "es9p":
+        print(e["frame"], e["iface"], e["function"])')
+    echo "$ifaces" | grep -q "^4 ES9+/ES11 initiateAuthentication" || fail "happy_http_asn1: first event iface: $ifaces"
+    echo "$ifaces" | grep -q "ES9+ getBoundProfilePackage" || fail "happy_http_asn1: BPP event iface: $ifaces"
     echo "ok happy_http_asn1: same sessions as happy_http, BPP extracted and opened"
 fi
 
