@@ -181,7 +181,9 @@ int esim_cmd_audit(int argc, char **argv)
         esim_audit_report rep;
         int r;
         if (esim_input_load(argv[i], fmt, &der, &len, NULL, &err) != 0) {
-            r = -1;
+            fprintf(stderr, "esimscope audit: %s\n", err.msg); /* names the file already */
+            bad_input = true;
+            continue;
         } else if (is_capture(der, len)) {
             r = audit_capture(argv[i], der, len, kl, &opts, &ao, &err);
             if (r == 0) {

@@ -50,7 +50,7 @@ int esim_cmd_profile(int argc, char **argv)
         goto out;
     }
     if (esim_input_load(argv[1], fmt, &der, &len, NULL, &err) != 0) {
-        fprintf(stderr, "esimscope profile: %s: %s\n", argv[1], err.msg);
+        fprintf(stderr, "esimscope profile: %s\n", err.msg); /* names the file already */
         goto out;
     }
     esim_saip_opts opts = {.show_keys = show_keys};
