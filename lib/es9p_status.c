@@ -144,3 +144,49 @@ const char *esim_es9p_explain(const char *subject, const char *reason, char *buf
     snprintf(buf, cap, "%s: %s", s ? s->name : "unknown subject", r ? r->name : "unknown reason");
     return buf;
 }
+
+/* The ASN.1 binding (SGP.22 6.6) answers a failed function with the error INTEGER of the
+ * response CHOICE instead of a statusCodeData; each named number stands for a row of the
+ * function's status code table (5.6.2, 5.6.3, 5.6.5, 5.8.2). Numbers without such a row
+ * (insufficientMemory, bppRebindingRefused, undefinedError, ES11 eventIdUnknown) are left out.
+ * initiateAuthenticationError is left out too: ES9+ and ES11 share its type but not its codes. */
+static const struct {
+    const char *alternative;
+    long value;
+    const char *subject, *reason;
+} asn1_errors[] = {
+    {"authenticateClientResponseEs9", 1, "8.1.2", "6.1"},
+    {"authenticateClientResponseEs9", 2, "8.1.2", "6.3"},
+    {"authenticateClientResponseEs9", 3, "8.1.3", "6.1"},
+    {"authenticateClientResponseEs9", 4, "8.1.3", "6.3"},
+    {"authenticateClientResponseEs9", 5, "8.1", "6.1"},
+    {"authenticateClientResponseEs9", 6, "8.2.6", "3.8"},
+    {"authenticateClientResponseEs9", 7, "8.1.1", "3.8"},
+    {"authenticateClientResponseEs9", 8, "8.2.5", "4.3"},
+    {"authenticateClientResponseEs9", 9, "8.11.1", "3.9"},
+    {"authenticateClientResponseEs9", 10, "8.10.1", "3.9"},
+    {"authenticateClientResponseEs11", 1, "8.1.2", "6.1"},
+    {"authenticateClientResponseEs11", 2, "8.1.2", "6.3"},
+    {"authenticateClientResponseEs11", 3, "8.1.3", "6.1"},
+    {"authenticateClientResponseEs11", 4, "8.1.3", "6.3"},
+    {"authenticateClientResponseEs11", 5, "8.1", "6.1"},
+    {"authenticateClientResponseEs11", 7, "8.10.1", "3.9"},
+    {"getBoundProfilePackageResponse", 1, "8.1", "6.1"},
+    {"getBoundProfilePackageResponse", 2, "8.2.7", "2.2"},
+    {"getBoundProfilePackageResponse", 3, "8.2.7", "3.8"},
+    {"getBoundProfilePackageResponse", 4, "8.2.7", "6.4"},
+    {"getBoundProfilePackageResponse", 6, "8.8.5", "4.10"},
+    {"getBoundProfilePackageResponse", 95, "8.10.1", "3.9"},
+    {"cancelSessionResponseEs9", 1, "8.10.1", "3.9"},
+    {"cancelSessionResponseEs9", 2, "8.1", "6.1"},
+};
+
+const esim_status_pair *esim_es9p_asn1_error(const char *alternative, long value)
+{
+    if (!alternative)
+        return NULL;
+    for (size_t i = 0; i < sizeof asn1_errors / sizeof asn1_errors[0]; i++)
+        if (asn1_errors[i].value == value && !strcmp(asn1_errors[i].alternative, alternative))
+            return esim_es9p_pair(asn1_errors[i].subject, asn1_errors[i].reason);
+    return NULL;
+}

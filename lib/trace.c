@@ -1328,6 +1328,7 @@ static void on_http(const esim_http_event *ev, void *user)
     fields f = {0};
     const char *status = NULL, *subject = NULL, *reason = NULL, *message = NULL;
     char inner_tid[2 * ESIM_SESSION_TID_MAX + 1] = "";
+    char alternative[64] = ""; /* the RemoteProfileProvisioningRequest/-Response alternative */
     bool bpp_b64_ok = false;   /* the boundProfilePackage member is valid base64 */
     if (ev->body_len && asn1) {
         body = decode_tree(t, ev->body, ev->body_len, request ? "RemoteProfileProvisioningRequest"
@@ -1341,6 +1342,7 @@ static void on_http(const esim_http_event *ev, void *user)
         if (v && json_object_is_type(v, json_type_object) && !fn[0]) {
             json_object_object_foreach(v, k, x) {
                 (void)x;
+                snprintf(alternative, sizeof alternative, "%s", k);
                 snprintf(fn, sizeof fn, "%s", k); /* an alternative of a later version */
                 for (size_t i = 0; i < sizeof asn1_alternatives / sizeof *asn1_alternatives; i++)
                     if (!strcmp(k, asn1_alternatives[i].member)) {
@@ -1472,8 +1474,17 @@ static void on_http(const esim_http_event *ev, void *user)
             }
         } else if (f.err_member[0]) {
             failed = true;
-            snprintf(summary, sizeof summary, "%s: %s %ld %s", fn, f.err_member, f.err_value,
-                     f.err_name);
+            /* an ASN.1 binding error: explained as the status code it stands for */
+            const esim_status_pair *sp = esim_es9p_asn1_error(alternative, f.err_value);
+            char expl[200] = "";
+            if (sp) {
+                const esim_status_code *sc = esim_es9p_subject(sp->subject),
+                                       *rc = esim_es9p_reason(sp->reason);
+                snprintf(expl, sizeof expl, " — %s (%s/%s %s: %s)", sp->meaning, sp->subject,
+                         sp->reason, sc ? sc->name : "?", rc ? rc->name : "?");
+            }
+            snprintf(summary, sizeof summary, "%s: %s %ld %s%s", fn, f.err_member, f.err_value,
+                     f.err_name, expl);
             if (se) {
                 char code[64];
                 snprintf(code, sizeof code, "%s %ld", f.err_member, f.err_value);

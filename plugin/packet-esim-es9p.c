@@ -51,6 +51,23 @@ static const char *exchange_uri(packet_info *pinfo)
     return f->uri;
 }
 
+/* A response without transactionId (a Failed status, an ASN.1 binding error alternative) belongs
+ * to the session of its request: the transactionId of the last request on the HTTP conversation.
+ * Needs the frame's es9p_frame (exchange_uri). */
+static void exchange_tid(packet_info *pinfo, bool response, char *tid, size_t cap)
+{
+    es9p_frame *f = (es9p_frame *)p_get_proto_data(wmem_file_scope(), pinfo, proto_esim, 1);
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    if (f && conv && !PINFO_FD_VISITED(pinfo)) {
+        if (!response && tid[0])
+            wmem_map_insert(request_tid, conv, wmem_strdup(wmem_file_scope(), tid));
+        else if (response)
+            f->tid = (const char *)wmem_map_lookup(request_tid, conv);
+    }
+    if (!tid[0] && f && f->tid)
+        g_strlcpy(tid, f->tid, cap);
+}
+
 typedef struct walk {
     tvbuff_t *tvb;
     packet_info *pinfo;
@@ -238,17 +255,7 @@ static int dissect_es9p_json(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     walk_json(&w, "", body, 0);
     for (char *p = w.agg.tid; *p; p++)
         *p = g_ascii_toupper(*p);
-    /* a response without transactionId (e.g. a Failed status) belongs to its request's session */
-    es9p_frame *f = (es9p_frame *)p_get_proto_data(wmem_file_scope(), pinfo, proto_esim, 1);
-    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
-    if (f && conv && !PINFO_FD_VISITED(pinfo)) {
-        if (!response && w.agg.tid[0])
-            wmem_map_insert(request_tid, conv, wmem_strdup(wmem_file_scope(), w.agg.tid));
-        else if (response)
-            f->tid = (const char *)wmem_map_lookup(request_tid, conv);
-    }
-    if (!w.agg.tid[0] && f && f->tid)
-        g_strlcpy(w.agg.tid, f->tid, sizeof w.agg.tid);
+    exchange_tid(pinfo, response, w.agg.tid, sizeof w.agg.tid);
     esim_tap_message(pinfo, iface, fn, response, &w.agg, fail_code[0] ? fail_code : NULL,
                      fail_text[0] ? fail_text : NULL);
     json_object_put(body);
@@ -355,6 +362,8 @@ static int dissect_es9p_asn1(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     }
     for (char *p = sum.tid; *p; p++)
         *p = g_ascii_toupper(*p);
+    (void)exchange_uri(pinfo);
+    exchange_tid(pinfo, response, sum.tid, sizeof sum.tid);
     esim_tap_message(pinfo, iface, fn, response, &sum, NULL, NULL);
     return len;
 }

@@ -12,6 +12,7 @@
 #include <epan/show_exception.h>
 #include <epan/dissectors/packet-ber.h>
 #include "esim/es10_names.h"
+#include "esim/es9p_status.h"
 #include "esim/hex.h"
 #include "packet-esim.h"
 
@@ -116,10 +117,9 @@ static int esim_rsp_secret(gboolean implicit_tag, tvbuff_t *tvb, int offset, asn
     return offset;
 }
 
-static void rsp_error(rsp_ctx *c, packet_info *pinfo, const char *what, const char *type,
-                      guint32 value, const char *name)
+static void rsp_error_why(rsp_ctx *c, packet_info *pinfo, const char *what, const char *why,
+                          guint32 value, const char *name)
 {
-    const char *why = type ? esim_es10_error_explain(type, (long)value) : NULL;
     char text[300];
     snprintf(text, sizeof text, "%s: %s (%u)%s%s", what, name ? name : "unknown", value,
              why ? ": " : "", why ? why : "");
@@ -127,6 +127,13 @@ static void rsp_error(rsp_ctx *c, packet_info *pinfo, const char *what, const ch
         g_strlcpy(c->sum->err_text, text, sizeof c->sum->err_text);
     c->sum->error = true;
     expert_add_info_format(pinfo, c->top, &ei_esim_rsp_error, "%s", text);
+}
+
+static void rsp_error(rsp_ctx *c, packet_info *pinfo, const char *what, const char *type,
+                      guint32 value, const char *name)
+{
+    rsp_error_why(c, pinfo, what, type ? esim_es10_error_explain(type, (long)value) : NULL, value,
+                  name);
 }
 
 /* A named result code; `what` is the component name, its type name (capitalised) selects the
@@ -160,6 +167,25 @@ static void esim_rsp_result(asn1_ctx_t *actx, const char *what, guint32 value,
                   type, value, name);
         break;
     }
+}
+
+/* The error INTEGER of an ES9+/ES11 response in the ASN.1 binding (SGP.22 6.6): explained as the
+ * JSON binding's status code it stands for (esim_es9p_asn1_error), e.g. authenticateClientError
+ * matchingIdRefused(6) of `alternative` authenticateClientResponseEs9 as 8.2.6 / 3.8. */
+static void esim_rsp_es9p_error(asn1_ctx_t *actx, const char *alternative, const char *what,
+                                guint32 value, const value_string *vals)
+{
+    rsp_ctx *c = (rsp_ctx *)actx->private_data;
+    if (!c)
+        return;
+    const char *name = try_val_to_str(value, vals);
+    copy_once(c->sum->result, sizeof c->sum->result, name ? name : "?");
+    const esim_status_pair *p = esim_es9p_asn1_error(alternative, (long)value);
+    char why[240];
+    if (p)
+        snprintf(why, sizeof why, "%s (subjectCode %s, reasonCode %s)", p->meaning, p->subject,
+                 p->reason);
+    rsp_error_why(c, actx->pinfo, what, p ? why : NULL, value, name);
 }
 
 /* The alternative of a response CHOICE: ...Ok / ...Error / successResult / errorResult. */

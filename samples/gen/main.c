@@ -237,6 +237,14 @@ int main(int argc, char **argv)
     render_one(&g, &t, &asn1l, kl, kl_len, &pn);
     sg_tr_free(&t);
     free(kl);
+    /* fail_matching_id's ES9+ exchanges in the ASN.1 binding: authenticateClientError
+     * matchingIdRefused(6) in the AuthenticateClientResponseEs9 CHOICE; HTTP only */
+    if (run_flow(&g, &pn, SG_SC_WRONG_MATCHING_ID, SG_BINDING_ASN1, &t, &kl, &kl_len) != 0)
+        return 1;
+    layout asn1f = {"fail_matching_id_asn1.pcap", false, 0, 0, false, true, 1460, false};
+    render_one(&g, &t, &asn1f, kl, kl_len, &pn);
+    sg_tr_free(&t);
+    free(kl);
 
     for (size_t i = 0; i < sizeof failures / sizeof *failures; i++) {
         if (run_flow(&g, &pn, failures[i].sc, SG_BINDING_JSON, &t, &kl, &kl_len) != 0)

@@ -107,6 +107,10 @@ body() { ts "$1" -Y http.response -T fields -e http.file_data; }
 body "$S/fail_matching_id.pcapng" | grep -q '"subjectCode":"8.2.6","reasonCode":"3.8"' || fail "fail_matching_id: no 8.2.6/3.8"
 body "$S/fail_unknown_eum.pcapng" | grep -q '"subjectCode":"8.1.2","reasonCode":"6.1"' || fail "fail_unknown_eum: no 8.1.2/6.1"
 body "$S/fail_expired_eum.pcapng" | grep -q '"subjectCode":"8.1.2","reasonCode":"6.3"' || fail "fail_expired_eum: no 8.1.2/6.3"
+# the ASN.1 binding: A2 { BF3B (AuthenticateClientResponseEs9) { [1] authenticateClientError 6 } }
+f=$S/fail_matching_id_asn1.pcap
+[ "$(ts "$f" -Y 'http.response && http.content_type == "application/x-gsma-rsp-asn1" && frame contains a2:06:bf:3b:03:81:01:06' -T fields -e frame.number | wc -l)" -eq 1 ] || fail "fail_matching_id_asn1: no authenticateClientError matchingIdRefused(6)"
+[ "$(ts "$f" -Y http.request -T fields -e http.request.uri | tr '\n' ' ')" = "/gsma/rsp2/asn1 /gsma/rsp2/asn1 " ] || fail "fail_matching_id_asn1: not two ASN.1 binding requests"
 ts "$S/cancel_session.pcapng" -Y http.request -T fields -e http.request.uri | grep -q 'es9plus/cancelSession$' || fail "cancel_session: no ES9+ cancelSession"
 ts "$S/truncated_mid_bpp.pcapng" -Y http.request -T fields -e http.request.uri | grep -q handleNotification && fail "truncated_mid_bpp: should end before handleNotification"
 [ "$(ts "$S/truncated_mid_bpp.pcapng" -T fields -e frame.interface_id | tail -1)" = 0 ] || fail "truncated_mid_bpp: should end on the card interface"

@@ -35,6 +35,10 @@ for f in happy_http.pcap happy_http_mss536.pcap happy_ppk_http.pcap happy_http_a
     check $f "discovered installed" 0 "profile      esimscope sample profile"
 done
 check fail_matching_id.pcapng failed 1 "8.2.6/3.8 Matching ID: Refused"
+# the same failure in the ASN.1 binding: the error INTEGER of AuthenticateClientResponseEs9,
+# explained as the status code it stands for
+check fail_matching_id_asn1.pcap failed 1 "failed at    authenticateClient (by the SM-DP+): authenticateClientError 6 matchingIdRefused"
+check fail_matching_id_asn1.pcap failed 1 "matchingIdRefused — matching ID refused: activation code token or EventID unknown or not for this eUICC (8.2.6/3.8 Matching ID: Refused)"
 check fail_unknown_eum.pcapng failed 1 "8.1.2/6.1 EUM Certificate: Verification failed"
 check fail_expired_eum.pcapng failed 1 "8.1.2/6.3 EUM Certificate: Expired"
 check fail_expired_eum.pcapng failed 1 "(EUM Certificate: Expired) — EUM certificate expired (" # the one-line meaning

@@ -3,6 +3,8 @@
 # download with DER bodies on /gsma/rsp2/asn1): the function of each message from its CHOICE
 # alternative, the TransactionID, the BPP segments with their MACs checked with the key log, the
 # PIR of handleNotification, and the session verdicts of `-z esim,sessions` (as for happy_http).
+# samples/fail_matching_id_asn1.pcap: authenticateClientError matchingIdRefused(6) as expert info
+# with its meaning (8.2.6 / 3.8) and a failed session.
 . "$(dirname "$0")/lib.sh"
 require_plugin
 
@@ -29,4 +31,15 @@ sess() { ts -r "$S/$1" -q -z esim,sessions | grep -E '^session|EID|ICCID|matchin
 a=$(sess $c); j=$(sess happy_http.pcap)
 check "$c: -z esim,sessions says installed" sh -c "echo '$a' | grep -q 'verdict installed'"
 check "$c: -z esim,sessions as for happy_http ($a)" test "$a" = "$j"
+
+# the failure in the ASN.1 binding: authenticateClientResponseEs9 { authenticateClientError 6 }
+c=fail_matching_id_asn1.pcap
+[ -f "$S/$c" ] || { echo "SKIP: $c absent"; finish; }
+check "$c: authenticateClient answered on ES9+" test "$(count $c 'esim.es9p.interface == "ES9+" && esim.es9p.function == "authenticateClient" && http.response')" -eq 1
+check "$c: the error as expert info with its meaning" \
+    test "$(count $c 'esim.rsp_error && _ws.expert.message contains "authenticateClientError: matchingIdRefused (6): matching ID refused" && _ws.expert.message contains "subjectCode 8.2.6, reasonCode 3.8"')" -eq 1
+check "$c: no malformed expert info" test "$(count $c 'esim.malformed || _ws.malformed')" -eq 0
+out=$(ts -r "$S/$c" -q -z esim,sessions)
+check "$c: -z esim,sessions: failed at authenticateClient (8.2.6 / 3.8)" \
+    sh -c "echo '$out' | grep -q 'verdict failed' && echo '$out' | grep -q 'authenticateClient).*matchingIdRefused' && echo '$out' | grep -q 'subjectCode 8.2.6, reasonCode 3.8'"
 finish

@@ -153,6 +153,29 @@ static void es9p_codes(void **state)
         assert_non_null(esim_es9p_subject(pairs[i][0]));
         assert_non_null(esim_es9p_reason(pairs[i][1]));
     }
+    /* ASN.1 binding errors (SGP.22 6.6) -> the JSON binding's status codes */
+    const esim_status_pair *p = esim_es9p_asn1_error("authenticateClientResponseEs9", 6);
+    assert_non_null(p);
+    assert_string_equal(p->subject, "8.2.6");
+    assert_string_equal(p->reason, "3.8");
+    p = esim_es9p_asn1_error("getBoundProfilePackageResponse", 3);
+    assert_non_null(p);
+    assert_string_equal(p->subject, "8.2.7");
+    assert_null(esim_es9p_asn1_error("authenticateClientResponseEs11", 6)); /* eventIdUnknown */
+    assert_null(esim_es9p_asn1_error("authenticateClientResponseEs9", 127));
+    assert_null(esim_es9p_asn1_error("initiateAuthenticationResponse", 1));
+    assert_null(esim_es9p_asn1_error(NULL, 1));
+    /* every row of the mapping resolves to a pair of the status code table */
+    static const struct { const char *alt; long v[10]; } rows[] = {
+        {"authenticateClientResponseEs9", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
+        {"authenticateClientResponseEs11", {1, 2, 3, 4, 5, 7}},
+        {"getBoundProfilePackageResponse", {1, 2, 3, 4, 6, 95}},
+        {"cancelSessionResponseEs9", {1, 2}},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        for (size_t k = 0; k < 10 && rows[i].v[k]; k++)
+            if (!esim_es9p_asn1_error(rows[i].alt, rows[i].v[k]))
+                fail_msg("%s %ld has no status code", rows[i].alt, rows[i].v[k]);
 }
 
 int main(void)

@@ -24,4 +24,8 @@ const esim_status_pair *esim_es9p_pair(const char *subject, const char *reason);
 /* One-line explanation of a pair into buf: the pair's meaning if defined, else
  * "<subject name>: <reason name>" with "unknown" for codes not in the tables. Returns buf. */
 const char *esim_es9p_explain(const char *subject, const char *reason, char *buf, unsigned cap);
+/* The status code pair an ASN.1 binding error stands for (SGP.22 6.6): the error INTEGER `value`
+ * of the response alternative `alternative` of RemoteProfileProvisioningResponse (e.g.
+ * "authenticateClientResponseEs9", 6 matchingIdRefused -> 8.2.6 / 3.8), or NULL. */
+const esim_status_pair *esim_es9p_asn1_error(const char *alternative, long value);
 #endif
