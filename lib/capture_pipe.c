@@ -11,10 +11,10 @@
 typedef struct card {
     esim_pipe *pipe;
     esim_card_info info;
-    uint8_t key[18];           /* GSMTAP: address + port; USB: bus, device */
+    uint8_t key[18];           /* GSMTAP: address + port; USB: bus, device, bSlot */
     esim_apdu_ctx *apdu;
     esim_gsmtap_sim *sim;
-    esim_ccid *ccid;
+    esim_ccid *ccid;           /* USB: the reader, on the card of slot 0 */
 } card;
 
 struct esim_pipe {
@@ -65,6 +65,25 @@ esim_pipe *esim_pipe_new(const esim_pipe_handlers *h)
     return p;
 }
 
+static card *find_card(esim_pipe *p, esim_card_kind kind, const uint8_t key[18], uint64_t frame,
+                       const char *name);
+
+/* The card in a slot of a USB reader (the reader's card for slot 0): each slot holds its own
+ * card, with its own APDU context (channels, ISD-R, STORE DATA chains). */
+static esim_apdu_ctx *slot_card(void *user, unsigned slot)
+{
+    card *r = user;
+    if (slot == 0)
+        return r->apdu;
+    uint8_t key[18];
+    memcpy(key, r->key, sizeof key);
+    key[4] = (uint8_t)slot;
+    char name[80];
+    snprintf(name, sizeof name, "%s slot %u", r->info.name, slot);
+    card *c = find_card(r->pipe, ESIM_CARD_USB, key, 0, name);
+    return c ? c->apdu : NULL;
+}
+
 /* The card for a key, created on first use; NULL when the table is full. */
 static card *find_card(esim_pipe *p, esim_card_kind kind, const uint8_t key[18], uint64_t frame,
                        const char *name)
@@ -88,9 +107,12 @@ static card *find_card(esim_pipe *p, esim_card_kind kind, const uint8_t key[18],
     c->apdu = esim_apdu_new(on_apdu, c);
     if (c->apdu)
         c->sim = kind == ESIM_CARD_GSMTAP ? esim_gsmtap_sim_new(c->apdu) : NULL;
-    if (c->apdu)
-        c->ccid = kind == ESIM_CARD_USB ? esim_ccid_new(c->apdu) : NULL;
-    if (!c->apdu || (!c->sim && !c->ccid)) {
+    bool reader = kind == ESIM_CARD_USB && key[4] == 0;
+    if (c->apdu && reader)
+        c->ccid = esim_ccid_new(c->apdu);
+    if (c->ccid)
+        esim_ccid_slot_cards(c->ccid, slot_card, c);
+    if (!c->apdu || (kind == ESIM_CARD_GSMTAP && !c->sim) || (reader && !c->ccid)) {
         esim_gsmtap_sim_free(c->sim);
         esim_apdu_free(c->apdu);
         return NULL;

@@ -180,6 +180,9 @@ typedef struct slot {
 
 struct esim_ccid {
     esim_apdu_ctx *apdu;
+    /* each slot its own card (esim_ccid_slot_cards); NULL: all slots feed apdu */
+    esim_apdu_ctx *(*slot_ctx)(void *user, unsigned slot);
+    void *slot_user;
     slot s[CCID_SLOTS];
     /* a message split over several bulk transfers */
     uint8_t *part[2];
@@ -197,6 +200,19 @@ esim_ccid *esim_ccid_new(esim_apdu_ctx *apdu)
         esim_t1_link_init(&c->s[i].link);
     }
     return c;
+}
+
+void esim_ccid_slot_cards(esim_ccid *c, esim_apdu_ctx *(*ctx_of)(void *user, unsigned slot),
+                          void *user)
+{
+    c->slot_ctx = ctx_of;
+    c->slot_user = user;
+}
+
+/* The APDU context of the card in slot s. */
+static esim_apdu_ctx *apdu_of(esim_ccid *c, const slot *s)
+{
+    return c->slot_ctx ? c->slot_ctx(c->slot_user, (unsigned)(s - c->s)) : c->apdu;
 }
 
 void esim_ccid_free(esim_ccid *c)
@@ -275,8 +291,10 @@ static int t1_exchange(esim_ccid *c, slot *s, uint64_t frame, const uint8_t *cmd
         return 0;
     if (s->t1_rsp.n < 2)
         return esim_error_set(err, "T=1 response of %zu bytes has no status word", s->t1_rsp.n);
-    esim_apdu_feed(c->apdu, s->t1_frame, frame, s->t1_sec, s->t1_nsec, s->t1_cmd.p,
-                   s->t1_cmd.n, s->t1_rsp.p, s->t1_rsp.n);
+    esim_apdu_ctx *a = apdu_of(c, s);
+    if (a)
+        esim_apdu_feed(a, s->t1_frame, frame, s->t1_sec, s->t1_nsec, s->t1_cmd.p, s->t1_cmd.n,
+                       s->t1_rsp.p, s->t1_rsp.n);
     return 0;
 }
 
@@ -300,7 +318,9 @@ static int answer(esim_ccid *c, uint64_t frame, int64_t sec, uint32_t nsec, cons
     bool failed = (status >> 6) != 0;
     if (s->cmd_type == PC_ICC_POWER_ON && m[0] == RDR_DATA_BLOCK && !failed) {
         esim_t1_link_init(&s->link);
-        esim_apdu_atr(c->apdu, frame, sec, nsec, data, dn);
+        esim_apdu_ctx *a = apdu_of(c, s);
+        if (a)
+            esim_apdu_atr(a, frame, sec, nsec, data, dn);
         return 0;
     }
     if (s->cmd_type != PC_XFR_BLOCK || m[0] != RDR_DATA_BLOCK)
@@ -325,8 +345,10 @@ static int answer(esim_ccid *c, uint64_t frame, int64_t sec, uint32_t nsec, cons
     if (dn < 2)
         return esim_error_set(err, "frame %llu: CCID response of %zu bytes has no status word",
                               (unsigned long long)frame, dn);
-    esim_apdu_feed(c->apdu, s->cmd_frame, frame, s->cmd_sec, s->cmd_nsec, s->cmd, s->cmd_len,
-                   data, dn);
+    esim_apdu_ctx *a = apdu_of(c, s);
+    if (a)
+        esim_apdu_feed(a, s->cmd_frame, frame, s->cmd_sec, s->cmd_nsec, s->cmd, s->cmd_len, data,
+                       dn);
     return 0;
 }
 

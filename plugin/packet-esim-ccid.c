@@ -59,12 +59,14 @@ static const value_string t1_s_fn_vals[] = {
     {ESIM_T1_RESYNCH, "RESYNCH"}, {ESIM_T1_IFS, "IFS"}, {ESIM_T1_ABORT, "ABORT"},
     {ESIM_T1_WTX, "WTX"}, {ESIM_T1_VPP_ERROR, "VPP error"}, {0, NULL}};
 
-/* One reader (USB bus.device), first pass only. */
+/* One card slot of a reader (USB bus.device and the CCID bSlot), first pass only: each slot
+ * holds its own card, like the core's lib/ccid.c. */
 typedef struct reader {
     card_state *card;
     esim_ccid_proto proto;     /* core: T=0 / T=1 (negotiated or learned), LRC / CRC */
     esim_t1_link link;         /* core: the I-block chains */
     bool cmd_was_t1;           /* the last command was read as a T=1 block */
+    uint8_t slot;              /* bSlot */
 } reader;
 
 /* What the first pass decided for a T=1 frame. */
@@ -74,22 +76,25 @@ typedef struct t1_frame {
     esim_t1_step step;
 } t1_frame;
 
-static wmem_map_t *readers; /* "bus.device" -> reader, per capture file */
+static wmem_map_t *readers; /* "bus.device/slot" -> reader, per capture file */
 
-static reader *reader_get(const char *key)
+static reader *reader_get(const char *device, uint8_t slot)
 {
+    char *key = wmem_strdup_printf(wmem_packet_scope(), "%s/%u", device, slot);
     reader *r = (reader *)wmem_map_lookup(readers, key);
     if (!r) {
         r = wmem_new0(wmem_file_scope(), reader);
         r->card = esim_card_new();
+        esim_card_set_slot(r->card, slot);
         esim_ccid_proto_init(&r->proto);
         esim_t1_link_init(&r->link);
         wmem_map_insert(readers, wmem_strdup(wmem_file_scope(), key), r);
+        r->slot = slot;
     }
     return r;
 }
 
-static reader *reader_of(packet_info *pinfo)
+static reader *reader_of(packet_info *pinfo, uint8_t slot)
 {
     char *a = address_to_str(pinfo->pool, &pinfo->src);
     char *b = address_to_str(pinfo->pool, &pinfo->dst);
@@ -97,7 +102,7 @@ static reader *reader_of(packet_info *pinfo)
     char *dot = strrchr(d, '.');
     if (dot && dot != d)
         *dot = 0;  /* bus.device.endpoint -> bus.device */
-    return reader_get(d);
+    return reader_get(d, slot);
 }
 
 /* First pass: reads the block as T=1 when the slot is T=1 or it looks like a T=1 block; then
@@ -228,6 +233,7 @@ static bool dissect_t1(tvbuff_t *tvb, int off, packet_info *pinfo, proto_tree *t
     proto_tree *et = proto_item_add_subtree(ti, ett_esim);
     esim_t1_block b;
     proto_item *bi;
+    proto_item_set_generated(proto_tree_add_uint(et, hf_esim_ccid_slot, tvb, 0, 0, r->slot));
     const char *desc = t1_fields(tvb, off, pinfo, et, tf, &b, &bi);
     proto_tree *bt = proto_item_get_subtree(bi);
     if (!tf->valid)
@@ -241,7 +247,8 @@ static bool dissect_t1(tvbuff_t *tvb, int off, packet_info *pinfo, proto_tree *t
         apdu = tvb_new_subset_length(tvb, off + (int)b.inf_off, (int)b.inf_len); /* unchained */
     } else if (st->part != ESIM_T1_NONE) {
         tvbuff_t *inf = tvb_new_subset_length(tvb, off + (int)b.inf_off, (int)b.inf_len);
-        guint32 id = st->exchange * 2 + (st->part == ESIM_T1_RESPONSE);
+        /* the reader's address keys the table; the slot goes into the id */
+        guint32 id = (st->exchange * 2 + (st->part == ESIM_T1_RESPONSE)) << 8 | r->slot;
         fragment_head *fh = fragment_add_seq(&t1_table, inf, 0, pinfo, id, NULL, st->index,
                                              (guint32)b.inf_len, !st->last, 0);
         apdu = process_reassembled_data(inf, 0, pinfo,
@@ -279,11 +286,14 @@ static bool dissect_t1(tvbuff_t *tvb, int off, packet_info *pinfo, proto_tree *t
     }
     if (es10) {
         col_append_fstr(pinfo->cinfo, COL_INFO, " [T=1 %s]", desc);
+        /* the slot was added to the Info by the ES10 part */
     } else {
         col_clear(pinfo->cinfo, COL_INFO);
         col_add_fstr(pinfo->cinfo, COL_INFO, "T=1 %s%s%s%s", desc, what ? " (" : "",
                      what ? what : "", what ? ")" : "");
         proto_item_append_text(ti, ": T=1 %s", desc);
+        if (r->slot)
+            col_append_fstr(pinfo->cinfo, COL_INFO, " (slot %u)", r->slot);
     }
     return true;
 }
@@ -301,7 +311,7 @@ static gboolean heur_usb_bulk(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
     const uint8_t *m = tvb_get_ptr(tvb, 0, len);
     if (!esim_ccid_looks_like(m, (size_t)len, to_device))
         return FALSE;
-    reader *r = reader_of(pinfo);
+    reader *r = reader_of(pinfo, tvb_get_guint8(tvb, 5));
     if (!PINFO_FD_VISITED(pinfo)) {
         esim_ccid_proto_message(&r->proto, to_device, m, (size_t)len);
         if (type == CCID_ICC_POWER_ON) {
@@ -322,6 +332,24 @@ static gboolean heur_usb_bulk(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
                                        usbccid_handle, data, NULL);
 }
 
+/* The bSlot of the CCID message around a payload handed on by Wireshark's CCID dissector: its
+ * 10-byte header sits just before the payload in the frame (XfrBlock or DataBlock, dwLength =
+ * the payload's length); 0 when it cannot be found. */
+static uint8_t ccid_slot_of_payload(tvbuff_t *tvb)
+{
+    tvbuff_t *ds = tvb_get_ds_tvb(tvb);
+    int off = tvb_raw_offset(tvb);
+    if (!ds || ds == tvb || off < CCID_HDR ||
+        (guint)off + tvb_reported_length(tvb) > tvb_captured_length(ds))
+        return 0;
+    int h = off - CCID_HDR;
+    uint8_t type = tvb_get_guint8(ds, h);
+    if ((type != CCID_XFR_BLOCK && type != CCID_DATA_BLOCK) ||
+        tvb_get_letohl(ds, h + 1) != tvb_reported_length(tvb))
+        return 0;
+    return tvb_get_guint8(ds, h + 5);
+}
+
 /* Decode As on usbccid.subdissector: the CCID payload only (abData), direction and device from
  * the USB conversation data the CCID dissector passes on. Other payloads go to "data". */
 static int dissect_ccid_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
@@ -330,9 +358,9 @@ static int dissect_ccid_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
     int len = (int)tvb_captured_length(tvb);
     bool done = false;
     if (u && len >= 2 && len == (int)tvb_reported_length(tvb)) {
-        char key[32];
-        snprintf(key, sizeof key, "%u.%u", u->bus_id, u->device_address);
-        reader *r = reader_get(key);
+        char dev[32];
+        snprintf(dev, sizeof dev, "%u.%u", u->bus_id, u->device_address);
+        reader *r = reader_get(dev, ccid_slot_of_payload(tvb));
         bool to_device = u->direction == P2P_DIR_SENT;
         if (len >= 3 && dissect_t1(tvb, 0, pinfo, tree, r, to_device, NULL, NULL))
             done = true;

@@ -31,6 +31,7 @@
 static int hf_es10_command = -1;
 static int hf_es10_iface = -1;
 static int hf_es10_channel = -1;
+int hf_esim_ccid_slot = -1;
 static int hf_es10_block = -1;
 static int hf_es10_sw = -1;
 static int hf_es10_direction = -1;
@@ -67,6 +68,7 @@ typedef struct frame_info frame_info;
 
 struct card_state {
     uint32_t index;                        /* distinguishes cards in reassembly ids */
+    int slot;                              /* CCID bSlot of the card, -1: not on CCID */
     bool isd_r[ESIM_APDU_CHANNELS];
     bool rsp_pending[ESIM_APDU_CHANNELS]; /* an ES10 response continues with GET RESPONSE */
     uint32_t chain[ESIM_APDU_CHANNELS];    /* STORE DATA sequence number on the channel */
@@ -121,8 +123,14 @@ card_state *esim_card_new(void)
     card_state *cs = wmem_new0(wmem_file_scope(), card_state);
     cs->rsp_of = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     cs->index = ++card_counter;
+    cs->slot = -1;
     cs->bpp = esim_bpp_stream_new();
     return cs;
+}
+
+void esim_card_set_slot(card_state *cs, uint8_t slot)
+{
+    cs->slot = slot;
 }
 
 static const uint8_t *isdr_aid(size_t *len)
@@ -481,6 +489,9 @@ bool esim_es10_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, card_s
     GString *info = g_string_new(NULL);
     proto_item *ti = parent ? parent : proto_tree_add_item(tree, proto_esim, tvb, 0, -1, ENC_NA);
     proto_tree *et = proto_item_add_subtree(ti, ett_es10);
+    if (cs->slot >= 0 && !parent) /* a parent (T=1) shows it already */
+        proto_item_set_generated(proto_tree_add_uint(et, hf_esim_ccid_slot, tvb, 0, 0,
+                                                     (guint32)cs->slot));
     proto_tree_add_uint(et, hf_es10_channel, tvb, cmd_len > 0 ? cmd_off : 0, cmd_len > 0 ? 1 : 0,
                         fi->channel);
     const char *iface;
@@ -583,6 +594,8 @@ bool esim_es10_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, card_s
             proto_item_set_generated(proto_tree_add_time(et, hf_es10_time, tvb, 0, 0, &delta));
         }
     }
+    if (cs->slot > 0)
+        g_string_append_printf(info, " (slot %d)", cs->slot);
     col_add_str(pinfo->cinfo, COL_INFO, info->str);
     proto_item_append_text(ti, ": %s", info->str);
     g_string_free(info, TRUE);
@@ -644,6 +657,9 @@ void esim_register_es10(void)
                             "ES10 command (SGP.22 5.7)", HFILL}},
         {&hf_es10_iface, {"Interface", "esim.es10.interface", FT_STRING, BASE_NONE, NULL, 0x0,
                           "ES10a / ES10b / ES10c", HFILL}},
+        {&hf_esim_ccid_slot, {"CCID slot", "esim.ccid.slot", FT_UINT8, BASE_DEC, NULL, 0x0,
+                              "Card slot of the USB CCID reader (bSlot): each slot holds its "
+                              "own card", HFILL}},
         {&hf_es10_channel, {"Logical channel", "esim.es10.channel", FT_UINT8, BASE_DEC, NULL, 0x0,
                             NULL, HFILL}},
         {&hf_es10_block, {"STORE DATA block", "esim.es10.block", FT_UINT8, BASE_DEC, NULL, 0x0,

@@ -15,6 +15,7 @@ extern int proto_esim;
 /* Fields shared by the ES10 and ES9+ parts (packet-esim.c). */
 extern int hf_esim_transaction_id, hf_esim_eid, hf_esim_iccid, hf_esim_matching_id;
 extern int hf_esim_asn1_type, hf_esim_es10_result;
+extern int hf_esim_ccid_slot; /* esim.ccid.slot (packet-esim-es10.c) */
 extern gint ett_esim, ett_esim_asn1;
 extern expert_field ei_esim_malformed, ei_esim_rsp_error;
 
@@ -102,6 +103,9 @@ proto_item *esim_add_bpp_segment(proto_tree *tree, tvbuff_t *tvb, int off, int l
  * pairing, the BPP sent to it (packet-esim-es10.c). */
 typedef struct card_state card_state;
 card_state *esim_card_new(void);
+/* The card sits in this CCID slot (bSlot) of its reader: shown in the tree and, when not 0,
+ * in the Info column. Cards of other carriers have none. */
+void esim_card_set_slot(card_state *cs, uint8_t slot);
 /* The card was reset (ATR): only the basic channel, nothing selected. */
 void esim_card_reset(card_state *cs);
 /* The ES10 view of one frame holding a command APDU (cmd_len > 0; short or extended, or a T=0

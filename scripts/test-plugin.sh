@@ -3,7 +3,8 @@
 # tshark) in build-plugin/ and runs the tshark tests of tests/plugin/ with it: the real tshark,
 # the real plugin, run as `nobody` (Wireshark ignores plugin folders when run as root).
 # Environment: ESIM_JOBS (default: cores), ESIM_PLUGIN_FUZZ_SECONDS (default 50),
-# ESIM_PLUGIN_PERF_COPIES (default 40). Exit status: 0 all passed, 1 a test failed.
+# ESIM_PLUGIN_PERF_COPIES (default 40). The tests get ESIM_BUILD_DIR, where esimscope is built
+# too (for cross-checks with the core). Exit status: 0 all passed, 1 a test failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 src=$(pwd)
@@ -14,7 +15,7 @@ cmake -S . -B "$build" -DESIM_SANITIZE=OFF -DESIM_FUZZ=OFF -DESIM_BUILD_PLUGIN=O
   -DESIM_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build.configure.log" 2>&1 \
   || { cat "$build.configure.log"; echo "FAIL: configure"; exit 1; }
 grep "esim plugin" "$build.configure.log"
-cmake --build "$build" -j"$jobs" --target esim_plugin >"$build.build.log" 2>&1 \
+cmake --build "$build" -j"$jobs" --target esim_plugin esimscope >"$build.build.log" 2>&1 \
   || { tail -30 "$build.build.log"; echo "FAIL: plugin build"; exit 1; }
 so=$build/plugin/4.0/epan/esim.so
 if [ ! -f "$so" ]; then
@@ -41,7 +42,7 @@ rm -rf "$stage"
 
 for t in tests/plugin/t_*.sh; do
   echo "== $t"
-  ESIM_PLUGIN_SO=$so ESIM_SOURCE_DIR=$src sh "$t"
+  ESIM_PLUGIN_SO=$so ESIM_BUILD_DIR=$build ESIM_SOURCE_DIR=$src sh "$t"
   rc=$?
   case $rc in
     0) echo "PASS $t" ;;

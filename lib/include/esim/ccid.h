@@ -40,6 +40,10 @@ bool esim_ccid_looks_like(const uint8_t *d, size_t n, bool to_device);
 typedef struct esim_ccid esim_ccid;
 esim_ccid *esim_ccid_new(esim_apdu_ctx *apdu);
 void esim_ccid_free(esim_ccid *c);
+/* Each card slot (bSlot) holds its own card: the exchanges of slot N go to ctx_of(user, N)
+ * (created on first use; NULL drops them) instead of the reader's context. */
+void esim_ccid_slot_cards(esim_ccid *c, esim_apdu_ctx *(*ctx_of)(void *user, unsigned slot),
+                          void *user);
 /* One bulk transfer's data (a CCID message, or a part of one). Returns -1 with err for a
  * malformed message; the reader stays usable. */
 int esim_ccid_feed(esim_ccid *c, uint64_t frame, int64_t sec, uint32_t nsec, bool to_device,
