@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "esim/str.h"
 #include "esim/http.h"
 
 enum state { S_START, S_HEADERS, S_BODY_LEN, S_CHUNK_SIZE, S_CHUNK_DATA, S_CHUNK_END, S_TRAILER,
@@ -217,16 +218,6 @@ static void pop_request(esim_http *h, half *s)
     h->fifo_n--;
 }
 
-/* snprintf(dst, cap, "%s", src) without the formatting machinery */
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, src, n);
-    dst[n] = 0;
-}
-
 static void push_request(esim_http *h, const half *s)
 {
     if (h->fifo_n == ESIM_HTTP_MAX_PENDING) { /* drop the oldest */
@@ -234,8 +225,8 @@ static void push_request(esim_http *h, const half *s)
         h->fifo_n--;
     }
     pending *p = &h->fifo[(h->fifo_head + h->fifo_n++) % ESIM_HTTP_MAX_PENDING];
-    copy_str(p->method, sizeof p->method, s->method);
-    copy_str(p->uri, sizeof p->uri, s->uri);
+    esim_str_copy(p->method, sizeof p->method, s->method);
+    esim_str_copy(p->uri, sizeof p->uri, s->uri);
     p->frame = s->frame_first;
 }
 

@@ -10,6 +10,7 @@
 #include "AuthenticateServerResponse.h"
 #include "PrepareDownloadRequest.h"
 #include "PrepareDownloadResponse.h"
+#include "esim/str.h"
 #include "esim/apdu_names.h"
 #include "esim/asn1_decode.h"
 #include "esim/asn1_tree.h"
@@ -94,20 +95,10 @@ typedef struct fields {
     char cancel_name[40];
 } fields;
 
-/* snprintf(dst, cap, "%s", s) without the formatting machinery */
-static void set_str(char *dst, size_t cap, const char *s)
-{
-    size_t n = strlen(s);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(dst, s, n);
-    dst[n] = 0;
-}
-
 static void copy(char *dst, size_t cap, const char *s)
 {
     if (!dst[0] && s)
-        set_str(dst, cap, s);
+        esim_str_copy(dst, cap, s);
 }
 
 /* {"value": n, "name": "..."} (a named number) or a plain integer. */
@@ -260,9 +251,9 @@ static void merge_fields(fields *dst, const fields *src)
     copy(dst->smdp, sizeof dst->smdp, src->smdp);
     copy(dst->profile_name, sizeof dst->profile_name, src->profile_name);
     if (!dst->err_member[0] && src->err_member[0]) {
-        set_str(dst->err_member, sizeof dst->err_member, src->err_member);
-        set_str(dst->err_type, sizeof dst->err_type, src->err_type);
-        set_str(dst->err_name, sizeof dst->err_name, src->err_name);
+        esim_str_copy(dst->err_member, sizeof dst->err_member, src->err_member);
+        esim_str_copy(dst->err_type, sizeof dst->err_type, src->err_type);
+        esim_str_copy(dst->err_name, sizeof dst->err_name, src->err_name);
         dst->err_value = src->err_value;
     }
 }
@@ -1396,11 +1387,11 @@ static void on_http(const esim_http_event *ev, void *user)
             if (top)
                 scan_member("transactionId", jget(raw, "transactionId"), &f, 0);
             merge_fields(&inner, &fast);
-            set_str(inner_tid, sizeof inner_tid, inner.tid);
+            esim_str_copy(inner_tid, sizeof inner_tid, inner.tid);
             char keep[sizeof f.tid];
-            set_str(keep, sizeof keep, f.tid);
+            esim_str_copy(keep, sizeof keep, f.tid);
             f = inner;
-            set_str(f.tid, sizeof f.tid, keep[0] ? keep : inner.tid);
+            esim_str_copy(f.tid, sizeof f.tid, keep[0] ? keep : inner.tid);
             if (jget(raw, "smdpAddress"))
                 scan_member("smdpAddress", jget(raw, "smdpAddress"), &f, 0);
             if (jget(raw, "smdsAddress"))
