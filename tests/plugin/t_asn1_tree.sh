@@ -14,28 +14,16 @@ pdml() { ts -2 -r "$S/$1" -o "esim.keylog_file:$S/${1%.*}.keylog" -Y "$2" -T pdm
 # message): SELECT ISD-R, STORE DATA BF3E (tagList 5A), 6112, GET RESPONSE with the EID; then
 # the same with a response whose inner length runs past its end (malformed).
 eid=89049032123451234512345678901235
-python3 - "$T/cap/geteid.pcap" "$eid" <<'EOF'
-import struct, sys
+PYTHONPATH="$(dirname "$0")" python3 - "$T/cap/geteid.pcap" "$eid" <<'EOF'
+import sys
+from gsmtap_pcap import es10_t0, select_isdr, write
 out, eid = sys.argv[1], bytes.fromhex(sys.argv[2])
-aid = bytes.fromhex('A0000005591010FFFFFFFF8900000100')
-def gsmtap(apdu):
-    hdr = bytes([2, 4, 4, 0]) + bytes(8) + bytes([0, 0, 0, 0])    # v2, 4 words, type 4 SIM
-    udp = struct.pack('>HHHH', 4729, 4729, 8 + len(hdr) + len(apdu), 0) + hdr + apdu
-    ip = struct.pack('>BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
-                     bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1]))
-    return ip + udp
 good = bytes.fromhex('BF3E125A10') + eid
 bad = bytes.fromhex('BF3E125A20') + eid                           # 5A claims 32 bytes
 frames = []
 for rsp in (good, bad):
-    frames += [bytes.fromhex('00A4040010') + aid + bytes.fromhex('9000'),
-               bytes.fromhex('80E2910006BF3E035C015A') + bytes([0x61, len(rsp)]),
-               bytes.fromhex('00C00000') + bytes([len(rsp)]) + rsp + bytes.fromhex('9000')]
-with open(out, 'wb') as f:
-    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))  # LINKTYPE_RAW
-    for i, fr in enumerate(frames):
-        p = gsmtap(fr)
-        f.write(struct.pack('<IIII', 1700000000 + i, 0, len(p), len(p)) + p)
+    frames += [select_isdr()] + es10_t0(bytes.fromhex('BF3E035C015A'), rsp)
+write(out, frames)
 EOF
 chmod a+r "$T/cap/geteid.pcap"
 

@@ -7,11 +7,9 @@
 require_plugin
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
 
-python3 - "$T/cap/info2.pcap" <<'EOF'
-import struct, sys
-def tlv(tag, value):
-    n = len(value)
-    return bytes.fromhex(tag) + (bytes([n]) if n < 128 else bytes([0x81, n])) + value
+PYTHONPATH="$(dirname "$0")" python3 - "$T/cap/info2.pcap" <<'EOF'
+import sys
+from gsmtap_pcap import es10_t0, select_isdr, tlv, write
 ski = bytes([0xAB] * 20)
 info2 = tlv('BF22', tlv('81', bytes([2, 3, 1])) + tlv('82', bytes([2, 5, 0])) +
             tlv('83', bytes([1, 2, 3])) + tlv('84', bytes.fromhex('810100')) +
@@ -23,21 +21,7 @@ info2 = tlv('BF22', tlv('81', bytes([2, 3, 1])) + tlv('82', bytes([2, 5, 0])) +
             tlv('8D', bytes.fromhex('0640')) +              # treProperties: isIntegrated
             tlv('8E', b'TRE-PRODUCT-1') +
             tlv('AF', tlv('04', bytes([2, 2, 0])) + tlv('04', bytes([3, 1, 0]))))
-aid = bytes.fromhex('A0000005591010FFFFFFFF8900000100')
-def gsmtap(apdu):
-    hdr = bytes([2, 4, 4, 0]) + bytes(8) + bytes([0, 0, 0, 0])    # v2, 4 words, type 4 SIM
-    udp = struct.pack('>HHHH', 4729, 4729, 8 + len(hdr) + len(apdu), 0) + hdr + apdu
-    ip = struct.pack('>BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
-                     bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1]))
-    return ip + udp
-frames = [bytes.fromhex('00A4040010') + aid + bytes.fromhex('9000'),
-          bytes.fromhex('80E2910003BF2200') + bytes([0x61, len(info2)]),
-          bytes.fromhex('00C00000') + bytes([len(info2)]) + info2 + bytes.fromhex('9000')]
-with open(sys.argv[1], 'wb') as f:
-    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))  # LINKTYPE_RAW
-    for i, fr in enumerate(frames):
-        p = gsmtap(fr)
-        f.write(struct.pack('<IIII', 1700000000 + i, 0, len(p), len(p)) + p)
+write(sys.argv[1], [select_isdr()] + es10_t0(bytes.fromhex('BF2200'), info2))
 EOF
 chmod a+r "$T/cap/info2.pcap"
 
