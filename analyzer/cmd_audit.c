@@ -1,5 +1,5 @@
 /* esimscope audit: checks profile packages (UPP, or BPP + key log) before they ship and
- * reports findings grouped by severity. Logic is in lib/audit*.c; checks in docs/audit.md.
+ * reports findings grouped by severity. Logic is in lib/audit/; checks in docs/audit.md.
  * Exit: 0 pass, 1 findings at or above --fail-on, 2 bad usage or input. */
 #include <glib.h>
 #include <json-c/json.h>

@@ -1,6 +1,6 @@
 /* esimscope bpp: a Bound Profile Package part by part; with a key log every segment is
  * MAC-checked and decrypted, the profile (UPP) can be written out, smdpSign and the DPpb
- * certificate chain checked. Logic is in lib/bpp*.c; this file parses arguments and prints. */
+ * certificate chain checked. Logic is in lib/bpp/; this file parses arguments and prints. */
 #include <glib.h>
 #include <json-c/json.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* esimscope profile: a SAIP (TCA eUICC Profile Package v3.3.1) profile package, the unprotected
  * profile (UPP) inside a BPP, as a summary: header, ICCID/IMSI, every PE with offset and length,
- * NAAs, security domains, RFM, PIN/PUK, AKA parameters, file trees. Logic is in lib/saip.c. */
+ * NAAs, security domains, RFM, PIN/PUK, AKA parameters, file trees. Logic is in lib/saip/saip.c. */
 #include <glib.h>
 #include <json-c/json.h>
 #include <stdio.h>

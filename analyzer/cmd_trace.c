@@ -1,5 +1,5 @@
 /* esimscope trace: eSIM download sessions and failure diagnosis from a capture. Output only:
- * the logic is lib/trace.c and lib/session.c. */
+ * the logic is lib/rsp/trace.c and lib/rsp/session.c. */
 #include <glib.h>
 #include <inttypes.h>
 #include <stdio.h>

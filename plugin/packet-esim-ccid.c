@@ -4,8 +4,8 @@
  *   - T=0 TPDUs, short or extended APDUs: the command and the response data + SW as they are;
  *   - ISO/IEC 7816-3 T=1 blocks (TPDU-level T=1 readers): NAD PCB LEN INF EDC, the APDUs chained
  *     over I-blocks (M bit) and steered by R- and S-blocks. The block fields, their checks and
- *     the place of each INF in its APDU come from the core (lib/t1.c, the slot protocol from
- *     lib/ccid.c); the chains are put together with Wireshark's reassembly.
+ *     the place of each INF in its APDU come from the core (lib/card/t1.c, the slot protocol from
+ *     lib/card/ccid.c); the chains are put together with Wireshark's reassembly.
  * Every APDU then goes the ES10 way of packet-esim-es10.c (esim_es10_parts). The reader is
  * found by the USB heuristic on bulk transfers or by Decode As usbccid.subdissector. */
 #include <string.h>
@@ -60,7 +60,7 @@ static const value_string t1_s_fn_vals[] = {
     {ESIM_T1_WTX, "WTX"}, {ESIM_T1_VPP_ERROR, "VPP error"}, {0, NULL}};
 
 /* One card slot of a reader (USB bus.device and the CCID bSlot), first pass only: each slot
- * holds its own card, like the core's lib/ccid.c. */
+ * holds its own card, like the core's lib/card/ccid.c. */
 typedef struct reader {
     card_state *card;
     esim_ccid_proto proto;     /* core: T=0 / T=1 (negotiated or learned), LRC / CRC */

@@ -1,5 +1,5 @@
 /* The "esim" tap and `tshark -z esim,sessions[,filter]`: RSP sessions grouped by transactionId
- * across ES9+/ES11 and ES10 (core lib/session.c bookkeeping and verdicts, the same verdict
+ * across ES9+/ES11 and ES10 (core lib/rsp/session.c bookkeeping and verdicts, the same verdict
  * names as `esimscope trace`). The dissector parts queue one record per decoded message. */
 #include <stdio.h>
 #include <string.h>

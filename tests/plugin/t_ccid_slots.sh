@@ -1,7 +1,7 @@
 #!/bin/sh
 # A USB CCID reader with two card slots (bSlot, byte 5 of every CCID message): each slot holds
 # its own card, so pairing, ISD-R channels, STORE DATA / GET RESPONSE reassembly and sessions
-# are kept per (reader, slot), as in the core (lib/ccid.c). The test interleaves
+# are kept per (reader, slot), as in the core (lib/card/ccid.c). The test interleaves
 # happy_usbmon_t0.pcap frame by frame with a copy of itself moved to slot 1 (its
 # transactionIds changed, so that the two downloads are two sessions) and expects both
 # downloads decoded as the single-slot one is.

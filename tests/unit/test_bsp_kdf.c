@@ -85,7 +85,7 @@ static void test_ecdh_both_ways(void **state)
 }
 
 /* The segment as SGP.22 2.6.4.4 defines it, computed here with one-shot OpenSSL calls,
- * independently of lib/bsp.c: tag || len || data || CMAC8, data = AES-CBC(S-ENC,
+ * independently of lib/bpp/bsp.c: tag || len || data || CMAC8, data = AES-CBC(S-ENC,
  * ICV = AES-ECB(S-ENC, counter), plain || 80 00..) or the plaintext (MAC only); CMAC over
  * MCV || tag || len || data. Returns the full CMAC (the next MCV) in next_mcv. */
 static size_t expected_segment(const esim_bsp_keys *k, const uint8_t mcv[16], uint64_t counter,
@@ -184,7 +184,7 @@ static void test_segments(void **state)
 }
 
 /* The segment MAC (AES-CMAC over MCV || tag || length || data) for every data length across
- * several cipher blocks and lib/bsp.c's chunk size, and one with a 3-byte length: MAC-only
+ * several cipher blocks and lib/bpp/bsp.c's chunk size, and one with a 3-byte length: MAC-only
  * segments, compared with OpenSSL's EVP_MAC CMAC; wrong MACs on the wire still chain. */
 static void test_mac_lengths(void **state)
 {

@@ -1,4 +1,4 @@
-/* ISO/IEC 7816-3 T=1 blocks (lib/t1.c): fields and checks of I-, R- and S-blocks, LRC and CRC,
+/* ISO/IEC 7816-3 T=1 blocks (lib/card/t1.c): fields and checks of I-, R- and S-blocks, LRC and CRC,
  * and the link that places each INF in the command or response APDU (chaining, NAK and
  * retransmission, RESYNCH). */
 #include <setjmp.h>

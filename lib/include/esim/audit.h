@@ -87,7 +87,7 @@ bool esim_audit_has(const esim_audit_report *rep, const char *id);
 json_object *esim_audit_report_json(const esim_audit_report *rep, const char *source);
 void esim_audit_print_text(FILE *out, const esim_audit_report *rep, const char *source);
 
-/* --- policy (lib/audit_policy.c; format in docs/audit.md) ---
+/* --- policy (lib/audit/audit_policy.c; format in docs/audit.md) ---
  *   # comment
  *   silence  <check-id> <reason...>
  *   severity <check-id> <info|warning|error> <reason...>

@@ -1,4 +1,4 @@
-/* Shared between lib/audit.c and the lib/audit_checks*.c files (not installed). */
+/* Shared between lib/audit/audit.c and the lib/audit_checks*.c files (not installed). */
 #ifndef ESIM_AUDIT_INTERNAL_H
 #define ESIM_AUDIT_INTERNAL_H
 #include "ProfileElement.h"
