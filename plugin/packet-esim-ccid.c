@@ -84,8 +84,8 @@ static reader *reader_get(const char *device, uint8_t slot)
     reader *r = (reader *)wmem_map_lookup(readers, key);
     if (!r) {
         r = wmem_new0(wmem_file_scope(), reader);
-        r->card = esim_card_new();
-        esim_card_set_slot(r->card, slot);
+        r->card = esim_cardview_new();
+        esim_cardview_set_slot(r->card, slot);
         esim_ccid_proto_init(&r->proto);
         esim_t1_link_init(&r->link);
         wmem_map_insert(readers, wmem_strdup(wmem_file_scope(), key), r);
@@ -316,7 +316,7 @@ static gboolean heur_usb_bulk(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
         esim_ccid_proto_message(&r->proto, to_device, m, (size_t)len);
         if (type == CCID_ICC_POWER_ON) {
             esim_t1_link_init(&r->link);
-            esim_card_reset(r->card);
+            esim_cardview_reset(r->card);
         }
     }
     if (type != CCID_XFR_BLOCK && type != CCID_DATA_BLOCK)

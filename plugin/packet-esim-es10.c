@@ -15,6 +15,7 @@
 #include <epan/to_str.h>
 #include "esim/apdu.h"
 #include "esim/apdu_names.h"
+#include "esim/card.h"
 #include "esim/es10_names.h"
 #include "esim/hex.h"
 #include "esim/tlv.h"
@@ -48,6 +49,9 @@ static gint ett_es10 = -1, ett_frag = -1, ett_frags = -1, ett_bpp = -1;
 static expert_field ei_sw_error = EI_INIT;
 static expert_field ei_incomplete = EI_INIT;
 static expert_field ei_unpaired = EI_INIT;
+static expert_field ei_isdr_assumed = EI_INIT;
+static expert_field ei_not_es10 = EI_INIT;
+static int hf_es10_isdr_assumed = -1;
 
 static dissector_handle_t gsm_sim_handle;
 static reassembly_table cmd_table, rsp_table;
@@ -69,22 +73,15 @@ typedef struct frame_info frame_info;
 struct card_state {
     uint32_t index;                        /* distinguishes cards in reassembly ids */
     int slot;                              /* CCID bSlot of the card, -1: not on CCID */
-    bool isd_r[ESIM_APDU_CHANNELS];
-    bool rsp_pending[ESIM_APDU_CHANNELS]; /* an ES10 response continues with GET RESPONSE */
-    uint32_t chain[ESIM_APDU_CHANNELS];    /* STORE DATA sequence number on the channel */
-    bool in_chain[ESIM_APDU_CHANNELS];
-    uint16_t tag[ESIM_APDU_CHANNELS];      /* first tag of the current ES10 command */
-    uint32_t cmd_frame[ESIM_APDU_CHANNELS];/* frame with the last block of that command */
+    esim_card *card;                       /* channels, ISD-R, ES10 chaining: the core's rules */
+    uint32_t cmd_frame[ESIM_CARD_CHANNELS];/* frame with the last block of the ES10 command */
+    nstime_t cmd_ts[ESIM_CARD_CHANNELS];   /* its time */
     wmem_map_t *rsp_of;                    /* command frame -> frame completing its response */
     /* the command waiting for its response (CCID: they travel in separate frames) */
     bool have_cmd;
-    uint8_t cmd[4];                        /* CLA INS P1 P2 */
-    uint8_t cmd_data[16];                  /* the start of its data (a SELECT's AID) */
-    size_t cmd_dlen;
     uint32_t cmd_num;
-    int cmd_kind;
+    esim_card_cmd cls;                     /* what the core made of it */
     struct frame_info *cmd_fi;             /* frame_info of that command's frame */
-    nstime_t cmd_ts[ESIM_APDU_CHANNELS];   /* time of the last block of the ES10 command */
     char last_tid[33];                     /* last transactionId seen on this card */
     esim_bpp_stream *bpp;                  /* the BPP sent to this card so far */
 };
@@ -105,33 +102,13 @@ struct frame_info {
     uint32_t rsp_frame; /* GETRSP command: filled for display */
     const char *tid;    /* transactionId of the card's session at this frame (for the tap) */
     bool rejected;      /* BLOCK: the eUICC answered with an error SW */
+    bool assumed;       /* the core took the channel for the ISD-R without a SELECT */
+    bool assumed_here;  /* ... because of this frame's STORE DATA */
+    esim_card_note note;/* a STORE DATA the core did not take as ES10, and why */
     nstime_t cmd_ts;    /* responses: time of the command's last block */
 };
 
 static uint32_t card_counter;
-
-void esim_card_reset(card_state *cs)
-{
-    /* card reset: only the basic channel, nothing selected */
-    memset(cs->isd_r, 0, sizeof cs->isd_r);
-    memset(cs->rsp_pending, 0, sizeof cs->rsp_pending);
-    memset(cs->in_chain, 0, sizeof cs->in_chain);
-}
-
-card_state *esim_card_new(void)
-{
-    card_state *cs = wmem_new0(wmem_file_scope(), card_state);
-    cs->rsp_of = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
-    cs->index = ++card_counter;
-    cs->slot = -1;
-    cs->bpp = esim_bpp_stream_new();
-    return cs;
-}
-
-void esim_card_set_slot(card_state *cs, uint8_t slot)
-{
-    cs->slot = slot;
-}
 
 static const uint8_t *isdr_aid(size_t *len)
 {
@@ -162,55 +139,79 @@ static const uint8_t *isdr_aid(size_t *len)
     return esim_aid_isd_r;
 }
 
+void esim_cardview_reset(card_state *cs)
+{
+    esim_card_reset(cs->card);
+    cs->have_cmd = false;
+}
+
+static gboolean free_card(wmem_allocator_t *allocator, wmem_cb_event_t event, void *data)
+{
+    esim_card_free((esim_card *)data);
+    return FALSE;
+}
+
+card_state *esim_cardview_new(void)
+{
+    card_state *cs = wmem_new0(wmem_file_scope(), card_state);
+    cs->rsp_of = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
+    cs->index = ++card_counter;
+    cs->slot = -1;
+    cs->card = esim_card_new();
+    wmem_register_callback(wmem_file_scope(), free_card, cs->card);
+    cs->bpp = esim_bpp_stream_new();
+    size_t alen;
+    const uint8_t *aid = isdr_aid(&alen);
+    esim_card_set_isdr_aid(cs->card, aid, alen);
+    return cs;
+}
+
+void esim_cardview_set_slot(card_state *cs, uint8_t slot)
+{
+    cs->slot = slot;
+}
+
 static uint32_t chain_id(const card_state *cs, unsigned ch, uint32_t chain)
 {
     return (chain << 16) ^ ((cs->index & 0x7ff) << 5) ^ ch;
 }
 
-/* First pass, command part: whether the command is an ES10 STORE DATA block to the ISD-R or
- * the GET RESPONSE of an ES10 response; remembers the command for its response. */
+/* The tag a frame is named after: the ES10 command's, or '86' (named LoadBoundProfilePackage by
+ * es10_name) for the pieces that follow the BF36 of a BPP. */
+static uint16_t piece_tag(const esim_card_cmd *k)
+{
+    return k->tag ? k->tag : k->bpp_piece ? 0x86 : 0;
+}
+
+/* First pass, command part: the core says whether the command is an ES10 STORE DATA block to
+ * the ISD-R or the GET RESPONSE of an ES10 response; the card remembers it for its response. */
 static void classify_cmd(packet_info *pinfo, card_state *cs, frame_info *fi, const uint8_t *cmd,
                          const uint8_t *data, size_t dlen)
 {
-    int ch = esim_apdu_channel(cmd[0]);
-    uint8_t ins = cmd[1], p1 = cmd[2];
+    esim_card_cmd *k = &cs->cls;
+    esim_card_command(cs->card, cmd, data, dlen, k);
     cs->have_cmd = true;
-    /* only the header and a SELECT's AID (at most 16 bytes) matter later */
-    memcpy(cs->cmd, cmd, sizeof cs->cmd);
-    cs->cmd_dlen = dlen <= sizeof cs->cmd_data ? dlen : 0;
-    if (cs->cmd_dlen)
-        memcpy(cs->cmd_data, data, cs->cmd_dlen);
     cs->cmd_num = pinfo->num;
-    cs->cmd_kind = K_OTHER;
-    cs->cmd_fi = fi;
-    if (ch < 0)
+    cs->cmd_fi = NULL; /* set once the frame's info is kept */
+    if (k->channel < 0)
         return;
+    int ch = k->channel;
     fi->channel = (uint8_t)ch;
-    if (ins == INS_STORE_DATA && cs->isd_r[ch] && (cmd[0] & 0x80)) {
-        if (!cs->in_chain[ch]) {
-            cs->chain[ch]++;
-            cs->in_chain[ch] = true;
-            cs->tag[ch] = dlen > 0 ? esim_es10_tag(data, dlen) : 0;
-            if (!cs->tag[ch] && dlen > 0)
-                cs->tag[ch] = data[0];
-        }
+    fi->note = k->note;
+    if (k->kind == ESIM_CARD_ES10_BLOCK) {
         fi->kind = K_BLOCK;
-        fi->more = !(p1 & 0x80);
-        if (!fi->more) {
-            cs->in_chain[ch] = false;
+        fi->more = !k->last;
+        fi->assumed = k->isdr_assumed;
+        fi->assumed_here = k->assumed_here;
+        if (k->last)
             cs->cmd_ts[ch] = pinfo->abs_ts;
-        }
-    } else if (ins == INS_GET_RESPONSE && cs->rsp_pending[ch]) {
+    } else if (k->kind == ESIM_CARD_ES10_GETRSP) {
         fi->kind = K_GETRSP;
-    } else if (ins != INS_STORE_DATA) {
-        cs->rsp_pending[ch] = false;
+        fi->assumed = k->isdr_assumed;
     }
-    fi->id = chain_id(cs, ch, cs->chain[ch]);
-    fi->tag = cs->tag[ch];
+    fi->id = chain_id(cs, (unsigned)ch, k->chain);
+    fi->tag = piece_tag(k);
     fi->cmd_frame = cs->cmd_frame[ch];
-    cs->cmd_kind = fi->kind;
-    if (cs->last_tid[0])
-        fi->tid = wmem_strdup(wmem_file_scope(), cs->last_tid);
 }
 
 /* First pass, response part (data without SW, and SW) of the remembered command. */
@@ -220,58 +221,41 @@ static void classify_rsp(packet_info *pinfo, card_state *cs, frame_info *fi, con
     if (!cs->have_cmd)
         return;
     cs->have_cmd = false;
-    if (cs->last_tid[0] && !fi->tid)
-        fi->tid = wmem_strdup(wmem_file_scope(), cs->last_tid);
-    const uint8_t *cmd = cs->cmd;
-    int ch = esim_apdu_channel(cmd[0]);
-    uint8_t ins = cmd[1], p1 = cmd[2], p2 = cmd[3];
-    uint8_t sw1 = sw >> 8;
-    bool ok = esim_sw_ok(sw) || sw1 == 0x61;
-    if (ch < 0)
+    esim_card_rsp r;
+    esim_card_response(cs->card, rsp, rsp_len, sw, &r);
+    const esim_card_cmd *k = &cs->cls;
+    if (k->channel < 0 || k->kind == ESIM_CARD_OTHER)
         return;
+    int ch = k->channel;
     fi->channel = (uint8_t)ch;
-    fi->id = chain_id(cs, ch, cs->chain[ch]);
-    fi->tag = cs->tag[ch];
-    if (cs->cmd_kind == K_BLOCK) {
+    fi->id = chain_id(cs, (unsigned)ch, k->chain);
+    fi->tag = piece_tag(k);
+    fi->cmd_ts = cs->cmd_ts[ch];
+    if (k->kind == ESIM_CARD_ES10_BLOCK) {
         fi->rkind = K_BLOCK;
-        fi->cmd_ts = cs->cmd_ts[ch];
-        if (!ok) {
-            cs->in_chain[ch] = false;
-            if (cs->cmd_fi)
+        if (r.rejected) {
+            if (cs->cmd_num == pinfo->num)
+                fi->rejected = true;
+            else if (cs->cmd_fi)
                 cs->cmd_fi->rejected = true;
             return;
         }
-        if (p1 & 0x80) {  /* last block: the ES10 response starts here */
+        if (k->last) { /* last block: the ES10 response starts here */
             fi->cmd_frame = cs->cmd_frame[ch] = cs->cmd_num;
             fi->rsp_here = rsp_len > 0;
-            fi->rsp_more = cs->rsp_pending[ch] = sw1 == 0x61;
-            if (!fi->rsp_more)
+            fi->rsp_more = r.more;
+            if (r.complete)
                 wmem_map_insert(cs->rsp_of, GUINT_TO_POINTER(cs->cmd_num),
                                 GUINT_TO_POINTER(pinfo->num));
         }
-    } else if (cs->cmd_kind == K_GETRSP) {
+    } else {
         fi->rkind = K_GETRSP;
         fi->cmd_frame = cs->cmd_frame[ch];
-        fi->cmd_ts = cs->cmd_ts[ch];
         fi->rsp_here = true;
-        fi->rsp_more = sw1 == 0x61;
-        if (!fi->rsp_more) {
-            cs->rsp_pending[ch] = false;
+        fi->rsp_more = r.more;
+        if (r.complete)
             wmem_map_insert(cs->rsp_of, GUINT_TO_POINTER(cs->cmd_frame[ch]),
                             GUINT_TO_POINTER(pinfo->num));
-        }
-    } else if (ins == INS_MANAGE_CHANNEL && ok) {
-        int n = p1 == 0x00 ? (p2 ? p2 : (rsp_len >= 1 ? rsp[0] : -1)) : p1 == 0x80 ? p2 : -1;
-        if (n > 0 && n < ESIM_APDU_CHANNELS) {
-            cs->isd_r[n] = false;
-            cs->in_chain[n] = cs->rsp_pending[n] = false;
-        }
-    } else if (ins == INS_SELECT && p1 == 0x04 && ok) {
-        size_t alen;
-        const uint8_t *aid = isdr_aid(&alen);
-        size_t dlen = cs->cmd_dlen;
-        /* selection by a (partial) DF name: ISO 7816-4 clause 11.2.2 */
-        cs->isd_r[ch] = dlen >= 5 && dlen <= alen && !memcmp(cs->cmd_data, aid, dlen);
     }
 }
 
@@ -440,11 +424,37 @@ static void dissect_es10_response(tvbuff_t *rtvb, packet_info *pinfo, proto_tree
     tap_es10(pinfo, cs, fi, iface, fn, true, &sum);
 }
 
+/* A STORE DATA that the core did not take as ES10: Wireshark's APDU view, and why. */
+static bool not_es10(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const frame_info *fi,
+                     int cmd_off, int cmd_len, dissector_handle_t apdu_handle, void *apdu_data,
+                     proto_item *parent)
+{
+    static const char *why[] = {
+        [ESIM_CARD_NOTE_FIRST_BLOCK_MISSING] = "STORE DATA block without the blocks before it "
+                                               "(the capture starts inside an ES10 command): "
+                                               "not decoded",
+        [ESIM_CARD_NOTE_NOT_ES10] = "STORE DATA on the ISD-R channel carries no ES10 command: "
+                                    "listed, not decoded as ES10",
+        [ESIM_CARD_NOTE_BPP_WITHOUT_HEADER] = "looks like a LoadBoundProfilePackage piece, but "
+                                              "no InitialiseSecureChannel (BF36) is in the "
+                                              "capture: not decoded",
+    };
+    if (apdu_handle)
+        call_dissector_with_data(apdu_handle, tvb, pinfo, tree, apdu_data);
+    proto_item *ti = parent ? parent : proto_tree_add_item(tree, proto_esim, tvb, 0, -1, ENC_NA);
+    proto_tree *et = proto_item_add_subtree(ti, ett_es10);
+    proto_tree_add_uint(et, hf_es10_channel, tvb, cmd_len > 0 ? cmd_off : 0, cmd_len > 0 ? 1 : 0,
+                        fi->channel);
+    proto_item_append_text(ti, ": %s", why[fi->note]);
+    expert_add_info_format(pinfo, ti, &ei_not_es10, "%s", why[fi->note]);
+    return true;
+}
+
 static card_state *conv_state(conversation_t *conv)
 {
     card_state *cs = (card_state *)conversation_get_proto_data(conv, proto_esim);
     if (!cs) {
-        cs = esim_card_new();
+        cs = esim_cardview_new();
         conversation_add_proto_data(conv, proto_esim, cs);
     }
     return cs;
@@ -469,17 +479,27 @@ bool esim_es10_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, card_s
     if (!fi) {
         if (PINFO_FD_VISITED(pinfo))
             return false;
-        fi = wmem_new0(wmem_file_scope(), frame_info);
+        /* state is kept only for frames that carry eSIM data: the others cost nothing */
+        frame_info tmp;
+        memset(&tmp, 0, sizeof tmp);
         if (cmd_len >= 5)
-            classify_cmd(pinfo, cs, fi, tvb_get_ptr(tvb, cmd_off, cmd_len),
+            classify_cmd(pinfo, cs, &tmp, tvb_get_ptr(tvb, cmd_off, cmd_len),
                          tvb_get_ptr(tvb, data_off, data_len), (size_t)data_len);
         if (sw_off >= 0)
-            classify_rsp(pinfo, cs, fi, rsp_len > 0 ? tvb_get_ptr(tvb, rsp_off, rsp_len) : NULL,
+            classify_rsp(pinfo, cs, &tmp, rsp_len > 0 ? tvb_get_ptr(tvb, rsp_off, rsp_len) : NULL,
                          (size_t)rsp_len, tvb_get_ntohs(tvb, sw_off));
+        bool keep = tmp.kind != K_OTHER || tmp.rkind != K_OTHER || tmp.note != ESIM_CARD_NOTE_NONE;
+        fi = keep ? (frame_info *)wmem_memdup(wmem_file_scope(), &tmp, sizeof tmp) : NULL;
+        if (cmd_len >= 5 && tmp.kind == K_BLOCK)
+            cs->cmd_fi = fi;
+        if (!fi)
+            return false;
+        if (cs->last_tid[0])
+            fi->tid = wmem_strdup(wmem_file_scope(), cs->last_tid);
         p_add_proto_data(wmem_file_scope(), pinfo, proto_esim, 0, fi);
     }
     if (fi->kind == K_OTHER && fi->rkind == K_OTHER)
-        return false;
+        return not_es10(tvb, pinfo, tree, fi, cmd_off, cmd_len, apdu_handle, apdu_data, parent);
 
     /* the APDU itself (CLA/INS/P1/P2/P3, SW) stays Wireshark's */
     if (apdu_handle)
@@ -494,6 +514,14 @@ bool esim_es10_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, card_s
                                                      (guint32)cs->slot));
     proto_tree_add_uint(et, hf_es10_channel, tvb, cmd_len > 0 ? cmd_off : 0, cmd_len > 0 ? 1 : 0,
                         fi->channel);
+    if (fi->assumed) {
+        proto_item *ai = proto_tree_add_boolean(et, hf_es10_isdr_assumed, tvb, 0, 0, TRUE);
+        proto_item_set_generated(ai);
+        if (fi->assumed_here)
+            expert_add_info_format(pinfo, ai, &ei_isdr_assumed,
+                                   "ISD-R assumed on channel %u: no SELECT in the capture, and "
+                                   "the STORE DATA carries an ES10 command", fi->channel);
+    }
     const char *iface;
 
     if (fi->kind == K_BLOCK) {
@@ -643,7 +671,7 @@ static int dissect_gsmtap_sim(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tre
         conversation_t *conv = find_conversation_pinfo(pinfo, 0);
         card_state *cs = conv ? (card_state *)conversation_get_proto_data(conv, proto_esim) : NULL;
         if (cs)
-            esim_card_reset(cs);
+            esim_cardview_reset(cs);
     }
     if ((sub == GSMTAP_SIM_APDU || sub < 0) && dissect_t0_exchange(tvb, pinfo, tree))
         return (int)tvb_captured_length(tvb);
@@ -662,6 +690,10 @@ void esim_register_es10(void)
                               "own card", HFILL}},
         {&hf_es10_channel, {"Logical channel", "esim.es10.channel", FT_UINT8, BASE_DEC, NULL, 0x0,
                             NULL, HFILL}},
+        {&hf_es10_isdr_assumed, {"ISD-R assumed", "esim.es10.isdr_assumed", FT_BOOLEAN,
+                                 BASE_NONE, NULL, 0x0,
+                                 "No SELECT of the ISD-R in the capture: the channel is taken for "
+                                 "the ISD-R because its STORE DATA carries ES10 commands", HFILL}},
         {&hf_es10_block, {"STORE DATA block", "esim.es10.block", FT_UINT8, BASE_DEC, NULL, 0x0,
                           "Block number (P2)", HFILL}},
         {&hf_es10_sw, {"Status word", "esim.es10.sw", FT_UINT16, BASE_HEX, NULL, 0x0, NULL, HFILL}},
@@ -712,6 +744,10 @@ void esim_register_es10(void)
                         "ES10 command without response", EXPFILL}},
         {&ei_incomplete, {"esim.es10.incomplete", PI_SEQUENCE, PI_WARN,
                           "ES10 command not reassembled", EXPFILL}},
+        {&ei_isdr_assumed, {"esim.es10.isdr_assumed.here", PI_ASSUMPTION, PI_NOTE,
+                            "ISD-R assumed: no SELECT in the capture", EXPFILL}},
+        {&ei_not_es10, {"esim.es10.not_es10", PI_SEQUENCE, PI_WARN,
+                        "STORE DATA not decoded as ES10", EXPFILL}},
     };
     proto_register_field_array(proto_esim, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));

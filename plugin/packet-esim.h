@@ -102,12 +102,12 @@ proto_item *esim_add_bpp_segment(proto_tree *tree, tvbuff_t *tvb, int off, int l
 /* ES10 state of one card: channels, ISD-R selection, STORE DATA and GET RESPONSE chains,
  * pairing, the BPP sent to it (packet-esim-es10.c). */
 typedef struct card_state card_state;
-card_state *esim_card_new(void);
+card_state *esim_cardview_new(void);
 /* The card sits in this CCID slot (bSlot) of its reader: shown in the tree and, when not 0,
  * in the Info column. Cards of other carriers have none. */
-void esim_card_set_slot(card_state *cs, uint8_t slot);
+void esim_cardview_set_slot(card_state *cs, uint8_t slot);
 /* The card was reset (ATR): only the basic channel, nothing selected. */
-void esim_card_reset(card_state *cs);
+void esim_cardview_reset(card_state *cs);
 /* The ES10 view of one frame holding a command APDU (cmd_len > 0; short or extended, or a T=0
  * TPDU) and/or a response (sw_off >= 0; response data at rsp_off, rsp_len bytes, before the
  * SW). apdu_handle (with apdu_data) dissects the carrier first; parent: the eSIM item to add

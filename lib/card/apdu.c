@@ -5,6 +5,7 @@
 #include <string.h>
 #include "esim/apdu.h"
 #include "esim/apdu_names.h"
+#include "esim/card.h"
 
 const uint8_t esim_aid_isd_r[16] = {0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF,
                                     0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x01, 0x00};
@@ -30,19 +31,15 @@ typedef struct exchange {
     uint16_t sw;
     unsigned get_responses;
     bool reissued;
+    bool isd_r, ecasd;        /* the channel's selection when the command was sent */
+    esim_card_cmd cls;        /* what the card layer made of the command */
 } exchange;
-
-typedef struct channel {
-    bool open;
-    uint8_t aid[16];
-    size_t aid_len;
-    bool isd_r, ecasd;
-} channel;
 
 struct esim_apdu_ctx {
     esim_apdu_cb cb;
     void *user;
-    channel ch[ESIM_APDU_CHANNELS];
+    esim_card *card;          /* channel state and the ES10 rules (card.h) */
+    bool warned_closed[ESIM_APDU_CHANNELS];
     exchange pend;            /* waiting for GET RESPONSE (61xx/9Fxx) or a re-issue (6Cxx) */
     enum { PEND_NONE, PEND_GET_RESPONSE, PEND_REISSUE } pend_kind;
     exchange cur;             /* the exchange being processed */
@@ -55,7 +52,6 @@ struct esim_apdu_ctx {
     uint32_t sd_nsec;
     bool sd_overflow;
     bytes sd;
-    bool atr_seen; /* channel state is known from a reset on */
     char text[160];
 };
 
@@ -88,20 +84,38 @@ static bool put(bytes *b, const uint8_t *d, size_t n)
     return true;
 }
 
+static void vreport(esim_apdu_ctx *c, bool note, uint64_t frame, int64_t sec, uint32_t nsec,
+                    int chan, const char *fmt, va_list ap)
+{
+    char msg[sizeof c->text];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    esim_apdu_event ev = {.type = ESIM_APDU_EV_FINDING, .frame_first = frame, .frame_last = frame,
+                          .ts_sec = sec, .ts_nsec = nsec, .channel = (uint8_t)(chan < 0 ? 0 : chan),
+                          .note = note, .text = msg};
+    c->cb(&ev, c->user);
+}
+
 static void finding(esim_apdu_ctx *c, uint64_t frame, int64_t sec, uint32_t nsec, int chan,
                     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 static void finding(esim_apdu_ctx *c, uint64_t frame, int64_t sec, uint32_t nsec, int chan,
                     const char *fmt, ...)
 {
-    char msg[sizeof c->text];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vreport(c, false, frame, sec, nsec, chan, fmt, ap);
     va_end(ap);
-    esim_apdu_event ev = {.type = ESIM_APDU_EV_FINDING, .frame_first = frame, .frame_last = frame,
-                          .ts_sec = sec, .ts_nsec = nsec, .channel = (uint8_t)(chan < 0 ? 0 : chan),
-                          .text = msg};
-    c->cb(&ev, c->user);
+}
+
+/* An assumption the output must state (the mid-stream rule), not something wrong. */
+static void note(esim_apdu_ctx *c, uint64_t frame, int64_t sec, uint32_t nsec, int chan,
+                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void note(esim_apdu_ctx *c, uint64_t frame, int64_t sec, uint32_t nsec, int chan,
+                 const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(c, true, frame, sec, nsec, chan, fmt, ap);
+    va_end(ap);
 }
 
 esim_apdu_ctx *esim_apdu_new(esim_apdu_cb cb, void *user)
@@ -111,7 +125,11 @@ esim_apdu_ctx *esim_apdu_new(esim_apdu_cb cb, void *user)
         return NULL;
     c->cb = cb;
     c->user = user;
-    c->ch[0].open = true;
+    c->card = esim_card_new();
+    if (!c->card) {
+        free(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -124,7 +142,13 @@ void esim_apdu_free(esim_apdu_ctx *c)
     free(c->cur.cmd.p);
     free(c->cur.rsp.p);
     free(c->sd.p);
+    esim_card_free(c->card);
     free(c);
+}
+
+void esim_apdu_set_isdr_aid(esim_apdu_ctx *c, const uint8_t *aid, size_t len)
+{
+    esim_card_set_isdr_aid(c->card, aid, len);
 }
 
 static void sd_reset(esim_apdu_ctx *c)
@@ -139,10 +163,10 @@ static void sd_reset(esim_apdu_ctx *c)
  * but the last ('91': b8 = last block, GlobalPlatform 11.11.2), P2 = block number from '00'. */
 static void store_data(esim_apdu_ctx *c, const exchange *x)
 {
-    bool last = x->p1 & 0x80;
-    if (c->sd_active && c->sd_channel != x->channel) {
+    bool last = x->cls.last;
+    if (c->sd_active && (x->cls.first || c->sd_channel != x->channel)) {
         finding(c, x->frame_first, x->sec, x->nsec, x->channel,
-                "STORE DATA on channel %d while a chain on channel %d is unfinished "
+                "ES10 command on channel %d started while the one on channel %d is unfinished "
                 "(%u blocks dropped)", x->channel, c->sd_channel, c->sd_blocks);
         sd_reset(c);
     }
@@ -153,9 +177,6 @@ static void store_data(esim_apdu_ctx *c, const exchange *x)
         c->sd_frame = x->frame_first;
         c->sd_sec = x->sec;
         c->sd_nsec = x->nsec;
-        if (x->p2 != 0)
-            finding(c, x->frame_first, x->sec, x->nsec, x->channel,
-                    "STORE DATA chain starts at block %u, not 0 (earlier blocks missing)", x->p2);
     } else if (x->p2 != (c->sd_next & 0xFF)) {
         finding(c, x->frame_first, x->sec, x->nsec, x->channel,
                 "STORE DATA block number %u, expected %u (blocks missing or repeated)", x->p2,
@@ -184,7 +205,7 @@ static void store_data(esim_apdu_ctx *c, const exchange *x)
             .type = ESIM_APDU_EV_ES10, .frame_first = c->sd_frame, .frame_last = x->frame_last,
             .ts_sec = c->sd_sec, .ts_nsec = c->sd_nsec, .cla = x->cla, .ins = x->ins,
             .p1 = x->p1, .p2 = x->p2, .channel = (uint8_t)x->channel, .isd_r = true,
-            .cmd_data = c->sd.p, .cmd_len = c->sd.n, .rsp_data = x->rsp.p, .rsp_len = x->rsp.n,
+            .isdr_assumed = x->cls.isdr_assumed, .cmd_data = c->sd.p, .cmd_len = c->sd.n, .rsp_data = x->rsp.p, .rsp_len = x->rsp.n,
             .sw = x->sw, .get_responses = x->get_responses, .blocks = c->sd_blocks,
             .ins_name = "STORE DATA (ES10)", .text = esim_sw_meaning(x->sw, m, sizeof m)};
         c->cb(&ev, c->user);
@@ -192,77 +213,63 @@ static void store_data(esim_apdu_ctx *c, const exchange *x)
     sd_reset(c);
 }
 
-static void apply_select(esim_apdu_ctx *c, const exchange *x)
+static void note_not_es10(esim_apdu_ctx *c, const exchange *x)
 {
-    channel *ch = &c->ch[x->channel];
-    /* P1 = 04: selection by DF name (AID). Other selections (by FID / path) stay within the
-     * current application as far as the ISD-R flag is concerned. */
-    if ((x->p1 & 0xFC) != 0x04)
-        return;
-    if (!(esim_sw_ok(x->sw) || (x->sw >> 8) == 0x62 || (x->sw >> 8) == 0x63))
-        return;
-    ch->aid_len = x->cmd.n < sizeof ch->aid ? x->cmd.n : sizeof ch->aid;
-    memcpy(ch->aid, x->cmd.p ? x->cmd.p : ch->aid, ch->aid_len);
-    ch->isd_r = x->cmd.n == 16 && !memcmp(x->cmd.p, esim_aid_isd_r, 16);
-    ch->ecasd = x->cmd.n == 16 && !memcmp(x->cmd.p, esim_aid_ecasd, 16);
-    ch->open = true;
-}
-
-static void apply_manage_channel(esim_apdu_ctx *c, const exchange *x)
-{
-    if (!esim_sw_ok(x->sw))
-        return;
-    if (x->p1 == 0x00) { /* open: the card assigns a number (P2 = 0, in the response) or P2 */
-        int n = x->p2 ? x->p2 : (x->rsp.n ? x->rsp.p[0] : -1);
-        if (n <= 0 || n >= ESIM_APDU_CHANNELS) {
-            finding(c, x->frame_last, x->sec, x->nsec, x->channel,
-                    "MANAGE CHANNEL open: channel number %d out of range", n);
-            return;
-        }
-        if (c->ch[n].open)
-            finding(c, x->frame_last, x->sec, x->nsec, n,
-                    "MANAGE CHANNEL opened channel %d, which was already open", n);
-        c->ch[n] = (channel){.open = true};
-    } else if (x->p1 == 0x80) { /* close P2 (the channel of CLA when P2 = 0) */
-        int n = x->p2 ? x->p2 : x->channel;
-        if (n <= 0 || n >= ESIM_APDU_CHANNELS)
-            return;
-        if (c->sd_active && c->sd_channel == n) {
-            finding(c, x->frame_last, x->sec, x->nsec, n,
-                    "channel %d closed inside a STORE DATA chain", n);
-            sd_reset(c);
-        }
-        c->ch[n] = (channel){0};
+    uint8_t b0 = x->cmd.n ? x->cmd.p[0] : 0;
+    switch (x->cls.note) {
+    case ESIM_CARD_NOTE_FIRST_BLOCK_MISSING:
+        finding(c, x->frame_first, x->sec, x->nsec, x->channel,
+                "STORE DATA block %u on channel %d without the blocks before it (the capture "
+                "starts inside an ES10 command): not decoded", x->p2, x->channel);
+        break;
+    case ESIM_CARD_NOTE_NOT_ES10:
+        finding(c, x->frame_first, x->sec, x->nsec, x->channel,
+                "STORE DATA on the ISD-R channel %d carries no ES10 command (data starts %02X): "
+                "listed, not decoded as ES10", x->channel, b0);
+        break;
+    case ESIM_CARD_NOTE_BPP_WITHOUT_HEADER:
+        finding(c, x->frame_first, x->sec, x->nsec, x->channel,
+                "STORE DATA on channel %d looks like a LoadBoundProfilePackage piece ('%02X') but "
+                "no InitialiseSecureChannel (BF36) is in the capture: not decoded", x->channel, b0);
+        break;
+    case ESIM_CARD_NOTE_NONE: break;
     }
 }
 
-/* Emits the completed exchange and applies its effect on the channel state. */
+/* Emits the completed exchange; ES10 blocks go on to the STORE DATA chain. */
 static void complete(esim_apdu_ctx *c, exchange *x)
 {
-    channel *ch = &c->ch[x->channel];
-    if (!ch->open && c->atr_seen && x->ins != INS_MANAGE_CHANNEL)
+    if (!esim_card_channel_open(c->card, x->channel) &&
+        esim_card_channel_known(c->card, x->channel) && x->ins != INS_MANAGE_CHANNEL &&
+        !c->warned_closed[x->channel]) {
         finding(c, x->frame_first, x->sec, x->nsec, x->channel,
                 "command on logical channel %d, which is not open", x->channel);
-    ch->open = true; /* report once */
+        c->warned_closed[x->channel] = true; /* report once */
+    }
+    if (x->cls.assumed_here)
+        note(c, x->frame_first, x->sec, x->nsec, x->channel,
+             "ISD-R assumed on channel %d: no SELECT in the capture, and the STORE DATA carries "
+             "an ES10 command", x->channel);
     char m[96];
     esim_apdu_event ev = {
         .type = ESIM_APDU_EV_APDU, .frame_first = x->frame_first, .frame_last = x->frame_last,
         .ts_sec = x->sec, .ts_nsec = x->nsec, .cla = x->cla, .ins = x->ins, .p1 = x->p1,
-        .p2 = x->p2, .channel = (uint8_t)x->channel, .isd_r = ch->isd_r, .ecasd = ch->ecasd,
+        .p2 = x->p2, .channel = (uint8_t)x->channel, .isd_r = x->isd_r, .ecasd = x->ecasd,
+        .isdr_assumed = x->cls.isdr_assumed, .es10_block = x->cls.kind == ESIM_CARD_ES10_BLOCK,
         .cmd_data = x->cmd.p, .cmd_len = x->cmd.n, .rsp_data = x->rsp.p, .rsp_len = x->rsp.n,
         .sw = x->sw, .get_responses = x->get_responses, .reissued = x->reissued,
         .ins_name = esim_ins_name(x->ins, x->p1), .text = esim_sw_meaning(x->sw, m, sizeof m)};
     c->cb(&ev, c->user);
-    bool was_isd_r = ch->isd_r;
-    switch (x->ins) {
-    case INS_SELECT: apply_select(c, x); break;
-    case INS_MANAGE_CHANNEL: apply_manage_channel(c, x); break;
-    case INS_STORE_DATA:
-        if (was_isd_r)
-            store_data(c, x);
-        break;
-    default: break;
+    if (x->ins == INS_MANAGE_CHANNEL && x->p1 == 0x80 && c->sd_active && esim_sw_ok(x->sw) &&
+        (x->p2 ? x->p2 : x->channel) == c->sd_channel) {
+        finding(c, x->frame_last, x->sec, x->nsec, c->sd_channel,
+                "channel %d closed inside a STORE DATA chain", c->sd_channel);
+        sd_reset(c);
     }
+    if (x->cls.kind == ESIM_CARD_ES10_BLOCK)
+        store_data(c, x);
+    else
+        note_not_es10(c, x);
 }
 
 static void swap_exchange(exchange *a, exchange *b)
@@ -351,6 +358,11 @@ static void start(esim_apdu_ctx *c, uint64_t frame, uint64_t frame_rsp, int64_t 
     x->sw = (uint16_t)(rsp[rlen - 2] << 8 | rsp[rlen - 1]);
     if (ch < 0)
         finding(c, frame, sec, nsec, 0, "CLA %02X has no channel coding", x->cla);
+    esim_card_rsp r;
+    esim_card_command(c->card, hdr, data, dlen, &x->cls);
+    x->isd_r = esim_card_channel_isd_r(c->card, x->channel);
+    x->ecasd = esim_card_channel_ecasd(c->card, x->channel);
+    esim_card_response(c->card, rsp, rlen - 2, x->sw, &r);
     process(c);
 }
 
@@ -454,9 +466,8 @@ void esim_apdu_atr(esim_apdu_ctx *c, uint64_t frame, int64_t sec, uint32_t nsec,
         finding(c, frame, sec, nsec, c->sd_channel,
                 "card reset inside a STORE DATA chain (%u blocks dropped)", c->sd_blocks);
     sd_reset(c);
-    memset(c->ch, 0, sizeof c->ch);
-    c->ch[0].open = true;
-    c->atr_seen = true;
+    esim_card_reset(c->card);
+    memset(c->warned_closed, 0, sizeof c->warned_closed);
     esim_apdu_event ev = {.type = ESIM_APDU_EV_ATR, .frame_first = frame, .frame_last = frame,
                           .ts_sec = sec, .ts_nsec = nsec, .cmd_data = atr, .cmd_len = len,
                           .ins_name = "ATR", .text = "answer to reset"};

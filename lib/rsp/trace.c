@@ -1099,7 +1099,7 @@ static void on_apdu(const esim_apdu_event *ev, const esim_card_info *card, void 
         on_es10(t, ev, ci);
         return;
     case ESIM_APDU_EV_FINDING:
-        finding(t, ESIM_SEV_WARNING, ev->frame_first, ev->ts_sec, ev->ts_nsec, ci, "%s (%s)",
+        finding(t, ev->note ? ESIM_SEV_INFO : ESIM_SEV_WARNING, ev->frame_first, ev->ts_sec, ev->ts_nsec, ci, "%s (%s)",
                 ev->text, card->name);
         return;
     case ESIM_APDU_EV_APDU:
@@ -1112,8 +1112,7 @@ static void on_apdu(const esim_apdu_event *ev, const esim_card_info *card, void 
                            .frame_last = ev->frame_last, .sec = ev->ts_sec, .nsec = ev->ts_nsec,
                            .card = ci, .apdu = ev};
     emit(t, &te);
-    if (ev->type == ESIM_APDU_EV_APDU && ev->ins == INS_STORE_DATA && ev->isd_r &&
-        !esim_sw_ok(ev->sw))
+    if (ev->type == ESIM_APDU_EV_APDU && ev->es10_block && !esim_sw_ok(ev->sw))
         store_data_error(t, ev, ci);
 }
 

@@ -32,6 +32,9 @@ typedef struct esim_apdu_event {
     uint8_t cla, ins, p1, p2;         /* of the command (ES10: of the last STORE DATA) */
     uint8_t channel;                  /* logical channel from CLA (0..19) */
     bool isd_r, ecasd;                /* the channel had the ISD-R / ECASD selected */
+    bool isdr_assumed;                /* ... the ISD-R by the mid-stream rule (card.h), no SELECT */
+    bool es10_block;                  /* APDU: a STORE DATA block of an ES10 command */
+    bool note;                        /* FINDING: an assumption stated, not a fault */
     const uint8_t *cmd_data;          /* command data (ES10: all blocks joined; ATR: the ATR) */
     size_t cmd_len;
     const uint8_t *rsp_data;          /* complete response data, without SW1 SW2 */
@@ -63,6 +66,8 @@ void esim_apdu_feed(esim_apdu_ctx *c, uint64_t frame, uint64_t frame_rsp, int64_
  * instruction (see esim_apdu_t0_split). Returns -1 when too short to hold header + SW. */
 int esim_apdu_feed_t0(esim_apdu_ctx *c, uint64_t frame, int64_t sec, uint32_t nsec,
                       const uint8_t *msg, size_t len, esim_error *err);
+/* The ISD-R's AID when it is not SGP.22's default (card.h). */
+void esim_apdu_set_isdr_aid(esim_apdu_ctx *c, const uint8_t *aid, size_t len);
 /* Card reset with its ATR: every channel but the basic one closed, nothing selected. */
 void esim_apdu_atr(esim_apdu_ctx *c, uint64_t frame, int64_t sec, uint32_t nsec,
                    const uint8_t *atr, size_t len);
