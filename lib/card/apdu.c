@@ -203,6 +203,7 @@ static void store_data(esim_apdu_ctx *c, const exchange *x)
         char m[96];
         esim_apdu_event ev = {
             .type = ESIM_APDU_EV_ES10, .frame_first = c->sd_frame, .frame_last = x->frame_last,
+            .frame_cmd = x->frame_first,
             .ts_sec = c->sd_sec, .ts_nsec = c->sd_nsec, .cla = x->cla, .ins = x->ins,
             .p1 = x->p1, .p2 = x->p2, .channel = (uint8_t)x->channel, .isd_r = true,
             .isdr_assumed = x->cls.isdr_assumed, .cmd_data = c->sd.p, .cmd_len = c->sd.n, .rsp_data = x->rsp.p, .rsp_len = x->rsp.n,

@@ -21,6 +21,7 @@
 #include "esim/es9p_status.h"
 #include "esim/hex.h"
 #include "esim/saip.h"
+#include "esim/session_rules.h"
 #include "esim/trace.h"
 
 #define INS_STORE_DATA 0xE2
@@ -639,25 +640,6 @@ static bool tlv_header(const uint8_t *d, size_t n, size_t *hdr, size_t *len)
     return true;
 }
 
-static bool tid_from_hex(const char *hex, uint8_t *tid, size_t *len)
-{
-    long n = esim_unhex(hex, strlen(hex), tid, ESIM_SESSION_TID_MAX);
-    if (n <= 0)
-        return false;
-    *len = (size_t)n;
-    return true;
-}
-
-static esim_session *session_for(esim_trace *t, const char *tid_hex)
-{
-    uint8_t tid[ESIM_SESSION_TID_MAX];
-    size_t n;
-    if (!tid_hex || !tid_hex[0] || !tid_from_hex(tid_hex, tid, &n))
-        return NULL;
-    esim_session *se = esim_sessions_get(t->ss, tid, n);
-    return se;
-}
-
 /* ---- BPP slots: the two copies of a session's BPP until they are compared ---- */
 
 static bpp_slot *slot_for(esim_trace *t, esim_session *se)
@@ -792,7 +774,7 @@ static void bpp_append(esim_trace *t, card_state *cs, const uint8_t *d, size_t n
         return;
     if (cs->len + n > BPP_MAX) {
         cs->overflow = true;
-        finding(t, ESIM_SEV_WARNING, ev->frame_first, ev->ts_sec, ev->ts_nsec, card,
+        finding(t, ESIM_SEV_WARNING, ev->frame_cmd, ev->ts_sec, ev->ts_nsec, card,
                 "BPP over %u bytes: not reassembled", BPP_MAX);
         return;
     }
@@ -830,7 +812,7 @@ static void segment_order(esim_trace *t, card_state *cs, uint8_t b, const esim_a
                   (want == PART_A2 && cs->part == PART_A1) ||
                   (want == PART_A3 && (cs->part == PART_A1 || cs->part == PART_A2));
         if (!ok)
-            finding(t, ESIM_SEV_ERROR, ev->frame_first, ev->ts_sec, ev->ts_nsec, card,
+            finding(t, ESIM_SEV_ERROR, ev->frame_cmd, ev->ts_sec, ev->ts_nsec, card,
                     "BPP segment %u: %s ('%02X') out of order (after %s)", cs->segments, 
                     part_names[want], b, cs->part == PART_NONE ? "InitialiseSecureChannel"
                                                                : part_names[cs->part]);
@@ -841,7 +823,7 @@ static void segment_order(esim_trace *t, card_state *cs, uint8_t b, const esim_a
     int expect = b == 0x88 ? PART_A1 : b == 0x86 ? PART_A3 : PART_A0;
     bool ok = cs->part == expect || (b == 0x87 && cs->part == PART_A2);
     if (!ok)
-        finding(t, ESIM_SEV_ERROR, ev->frame_first, ev->ts_sec, ev->ts_nsec, card,
+        finding(t, ESIM_SEV_ERROR, ev->frame_cmd, ev->ts_sec, ev->ts_nsec, card,
                 "BPP segment %u: %s'%02X' segment out of order (inside %s, expected in %s)",
                 cs->segments, b == 0x88 ? "MAC-only " : "", b,
                 cs->part == PART_NONE ? "InitialiseSecureChannel" : part_names[cs->part],
@@ -914,11 +896,6 @@ static bool session_tag(uint16_t tag)
     return tag == 0xBF38 || tag == 0xBF21 || tag == 0xBF41 || tag == 0xBF3E || tag == 0xBF37;
 }
 
-static bool pre_session_tag(uint16_t tag)
-{
-    return tag == 0xBF20 || tag == 0xBF22 || tag == 0xBF2E || tag == 0xBF3C || tag == 0xBF3E;
-}
-
 static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
 {
     card_state *cs = card >= 0 && card < ESIM_PIPE_MAX_CARDS ? &t->cards[card] : NULL;
@@ -942,7 +919,7 @@ static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
                        &cm);
             if (cs) {
                 if (cs->loading)
-                    finding(t, ESIM_SEV_WARNING, ev->frame_first, ev->ts_sec, ev->ts_nsec, card,
+                    finding(t, ESIM_SEV_WARNING, ev->frame_cmd, ev->ts_sec, ev->ts_nsec, card,
                             "new BPP (BF36) while the previous one was incomplete (%zu of %zu "
                             "bytes)", cs->len, cs->total);
                 cs->loading = true;
@@ -957,7 +934,7 @@ static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
         snprintf(desc, sizeof desc, "segment 1: InitialiseSecureChannel");
     } else if (segment) {
         if (!cs || !cs->loading) {
-            finding(t, ESIM_SEV_ERROR, ev->frame_first, ev->ts_sec, ev->ts_nsec, card,
+            finding(t, ESIM_SEV_ERROR, ev->frame_cmd, ev->ts_sec, ev->ts_nsec, card,
                     "BPP segment ('%02X', %zu bytes) without a preceding InitialiseSecureChannel "
                     "(BF36/BF23)", cmd[0], n);
             snprintf(desc, sizeof desc, "segment without InitialiseSecureChannel");
@@ -978,33 +955,23 @@ static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
 
     scan_msg(t, &cm, &f, 0);
     scan_msg(t, &rm, &f, 0);
-    esim_session *se = session_for(t, f.tid);
-    if (se && cs) {
-        /* AuthenticateServer opens a session; the other steps must carry its transactionId
-         * while it is still going (SGP.22 section 3.1.3) */
-        bool open = cs->se && !cs->se->installed && !cs->se->failed && !cs->se->cancelled;
-        if (cs->se && cs->se != se && tag != 0xBF38 && (segment || open))
-            finding(t, ESIM_SEV_ERROR, ev->frame_first, ev->ts_sec, ev->ts_nsec, card,
-                    "transactionId mismatch: %s carries %s, the session on this card is %s",
-                    function, f.tid, cs->se->tid_hex);
-        cs->se = se;
-    }
-    if (!se && cs && cs->se && (segment || !pre_session_tag(tag)))
-        se = cs->se;
-    if (!se && pre_session_tag(tag))
-        se = esim_sessions_pending(t->ss);
+    bool mismatch = false;
+    esim_session *none = NULL;
+    esim_session **current = cs ? &cs->se : &none;
+    esim_session *previous = *current;
+    esim_session *se = esim_sessions_route_es10(t->ss, current, f.tid, tag, segment, &mismatch);
+    if (mismatch)
+        finding(t, ESIM_SEV_ERROR, ev->frame_cmd, ev->ts_sec, ev->ts_nsec, card,
+                "transactionId mismatch: %s carries %s, the session on this card is %s",
+                function, f.tid, previous->tid_hex);
 
     char summary[400] = "";
     if (se) {
-        se->seen_es10 = true;
         if (segment)
-            se->seen_bpp = true, se->bpp_segments = cs ? cs->segments : se->bpp_segments + 1;
-        if (segment || tag == 0xBF21)
-            se->seen_download = true;
+            se->bpp_segments = cs ? cs->segments : se->bpp_segments + 1;
         fields_to_session(&f, se);
         bool failed = false;
         if (f.final == 1) {
-            se->installed = true;
             snprintf(summary, sizeof summary, "ProfileInstallationResult: successResult");
         } else if (f.final == 2) {
             failed = true;
@@ -1028,25 +995,26 @@ static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
             esim_session_fail(se, ev->frame_last, ESIM_SIDE_EUICC, function, code, f.err_name,
                               "%s", summary);
         }
+        esim_session_note(se, &(esim_rsp_note){
+                                  .iface = iface, .function = function, .failed = failed,
+                                  .pir = (int)f.final,
+                                  .cancel_reason = f.cancel_name[0] ? f.cancel_name : NULL});
         if (tag == 0xBF41 && !failed) {
-            se->cancelled = true;
             const char *why = f.has_cancel ? esim_es10_error_explain("CancelSessionReason",
                                                                      f.cancel_value) : NULL;
-            snprintf(se->cancel_reason, sizeof se->cancel_reason, "%s",
-                     f.cancel_name[0] ? f.cancel_name : "?");
             snprintf(summary, sizeof summary, "CancelSession reason %s%s%s", se->cancel_reason,
                      why ? ": " : "", why ? why : "");
         }
         if (!summary[0])
             describe(summary, sizeof summary, desc, &f, ev->sw);
-        esim_session_add_step(se, ev->frame_first, ev->ts_sec, ev->ts_nsec, iface, function, failed,
+        esim_session_add_step(se, ev->frame_cmd, ev->ts_sec, ev->ts_nsec, iface, function, failed,
                           "%s", summary);
     } else if (!summary[0]) {
         describe(summary, sizeof summary, desc, &f, ev->sw);
     }
     if (cs && cs->loading && cs->len >= cs->total && !cs->overflow) {
         if (cs->len > cs->total)
-            finding(t, ESIM_SEV_ERROR, ev->frame_first, ev->ts_sec, ev->ts_nsec, card,
+            finding(t, ESIM_SEV_ERROR, ev->frame_cmd, ev->ts_sec, ev->ts_nsec, card,
                     "BPP segments hold %zu bytes, more than the BF36 length (%zu)", cs->len,
                     cs->total);
         bpp_complete(t, cs, se, ev, card);
@@ -1054,7 +1022,7 @@ static void on_es10(esim_trace *t, const esim_apdu_event *ev, int card)
         cs->loading = false; /* the eUICC ended the load early */
     }
 
-    esim_trace_event te = {.type = ESIM_TRACE_EV_ES10, .frame = ev->frame_first,
+    esim_trace_event te = {.type = ESIM_TRACE_EV_ES10, .frame = ev->frame_cmd,
                            .frame_last = ev->frame_last, .sec = ev->ts_sec, .nsec = ev->ts_nsec,
                            .card = card, .apdu = ev, .function = function, .iface = iface,
                            .tag = tag, .tid_hex = f.tid, .summary = summary,
@@ -1077,16 +1045,16 @@ static void store_data_error(esim_trace *t, const esim_apdu_event *ev, int card)
     else
         snprintf(text, sizeof text, "STORE DATA block %u rejected with %04X (%s)", ev->p2, ev->sw,
                  m);
-    finding(t, ESIM_SEV_ERROR, ev->frame_first, ev->ts_sec, ev->ts_nsec, card,
+    finding(t, ESIM_SEV_ERROR, ev->frame_last, ev->ts_sec, ev->ts_nsec, card,
             "unexpected status word on the ISD-R: %s", text);
     esim_session *se = cs && cs->se ? cs->se : NULL;
     if (!se)
         return;
     snprintf(code, sizeof code, "SW %04X", ev->sw);
-    esim_session_fail(se, ev->frame_first, ESIM_SIDE_EUICC,
+    esim_session_fail(se, ev->frame_last, ESIM_SIDE_EUICC,
                       cs->loading ? "LoadBoundProfilePackage" : "ES10 (STORE DATA)", code, m,
                       "%s", text);
-    esim_session_add_step(se, ev->frame_first, ev->ts_sec, ev->ts_nsec, "APDU", "STORE DATA", true,
+    esim_session_add_step(se, ev->frame_last, ev->ts_sec, ev->ts_nsec, "APDU", "STORE DATA", true,
                       "%s", text);
 }
 
@@ -1301,7 +1269,7 @@ static void on_http(const esim_http_event *ev, void *user)
 {
     esim_trace *t = user;
     if (ev->type == ESIM_HTTP_EV_ERROR) {
-        finding(t, ESIM_SEV_WARNING, ev->frame_first, ev->ts_sec, ev->ts_nsec, -1,
+        finding(t, ESIM_SEV_WARNING, ev->frame_last, ev->ts_sec, ev->ts_nsec, -1,
                 "HTTP flow %llu: %s", (unsigned long long)ev->flow_id, ev->text);
         return;
     }
@@ -1325,7 +1293,7 @@ static void on_http(const esim_http_event *ev, void *user)
                                                               : "RemoteProfileProvisioningResponse",
                            NULL);
         if (!body)
-            finding(t, ESIM_SEV_WARNING, ev->frame_first, ev->ts_sec, ev->ts_nsec, -1,
+            finding(t, ESIM_SEV_WARNING, ev->frame_last, ev->ts_sec, ev->ts_nsec, -1,
                     "%s %s: ASN.1 binding body (%zu bytes) not decodable", iface,
                     request ? "request" : "response", ev->body_len);
         json_object *v = jget(body, "value");
@@ -1352,7 +1320,7 @@ static void on_http(const esim_http_event *ev, void *user)
                                                  &err)
                      : esim_es9p_json_parse((const char *)ev->body, ev->body_len, &err);
         if (!raw) {
-            finding(t, ESIM_SEV_WARNING, ev->frame_first, ev->ts_sec, ev->ts_nsec, -1,
+            finding(t, ESIM_SEV_WARNING, ev->frame_last, ev->ts_sec, ev->ts_nsec, -1,
                     "%s %s %s: body %s", iface, fn, request ? "request" : "response", err.msg);
         } else if (json_object_is_type(raw, json_type_object)) {
             json_object_object_foreach(raw, k, v) {
@@ -1362,7 +1330,7 @@ static void on_http(const esim_http_event *ev, void *user)
                 if (s && !strcmp(k, "boundProfilePackage"))
                     bpp_b64_ok = ok;
                 if (!ok)
-                    finding(t, ESIM_SEV_WARNING, ev->frame_first, ev->ts_sec, ev->ts_nsec, -1,
+                    finding(t, ESIM_SEV_WARNING, ev->frame_last, ev->ts_sec, ev->ts_nsec, -1,
                             "%s %s: field %s is not valid base64", iface, fn, k);
             }
             json_object *fes = jget(jget(raw, "header"), "functionExecutionStatus");
@@ -1398,7 +1366,7 @@ static void on_http(const esim_http_event *ev, void *user)
         }
     }
     if (inner_tid[0] && f.tid[0] && strcmp(inner_tid, f.tid))
-        finding(t, ESIM_SEV_ERROR, ev->frame_first, ev->ts_sec, ev->ts_nsec, -1,
+        finding(t, ESIM_SEV_ERROR, ev->frame_last, ev->ts_sec, ev->ts_nsec, -1,
                 "transactionId mismatch in %s %s: %s outside, %s inside the signed data", iface,
                 fn, f.tid, inner_tid);
 
@@ -1427,7 +1395,7 @@ static void on_http(const esim_http_event *ev, void *user)
             }
         }
     }
-    esim_session *se = session_for(t, f.tid);
+    esim_session *se = esim_sessions_get_hex(t->ss, f.tid);
     if (!se && request && !strcmp(fn, "initiateAuthentication"))
         se = esim_sessions_pending(t->ss);
     if (!iface_known && se && se->seen_es11)
@@ -1448,7 +1416,7 @@ static void on_http(const esim_http_event *ev, void *user)
             snprintf(summary, sizeof summary, "%s %s %s (%s) — %s%s%s%s", fn, status, code, name,
                      expl, message ? " (\"" : "", message ? message : "", message ? "\")" : "");
             if (se)
-                esim_session_fail(se, ev->frame_first,
+                esim_session_fail(se, ev->frame_last,
                                   !strcmp(iface, "ES11") ? ESIM_SIDE_SMDS : ESIM_SIDE_SMDP, fn,
                                   code, name, "%s", summary);
         } else if (ev->status >= 400) {
@@ -1458,7 +1426,7 @@ static void on_http(const esim_http_event *ev, void *user)
             if (se) {
                 char code[32];
                 snprintf(code, sizeof code, "HTTP %d", ev->status);
-                esim_session_fail(se, ev->frame_first,
+                esim_session_fail(se, ev->frame_last,
                                   !strcmp(iface, "ES11") ? ESIM_SIDE_SMDS : ESIM_SIDE_SMDP, fn,
                                   code, ev->reason, "%s", summary);
             }
@@ -1478,7 +1446,7 @@ static void on_http(const esim_http_event *ev, void *user)
             if (se) {
                 char code[64];
                 snprintf(code, sizeof code, "%s %ld", f.err_member, f.err_value);
-                esim_session_fail(se, ev->frame_first,
+                esim_session_fail(se, ev->frame_last,
                                   !strcmp(iface, "ES11") ? ESIM_SIDE_SMDS : ESIM_SIDE_SMDP, fn,
                                   code, f.err_name, "%s", summary);
             }
@@ -1490,33 +1458,23 @@ static void on_http(const esim_http_event *ev, void *user)
         snprintf(summary, sizeof summary, "%s request%s%s", fn, f.tid[0] ? " " : "", f.tid);
     }
     if (se) {
-        if (!strcmp(iface, "ES11")) {
-            if (!se->seen_es11)
-                relabel_es11(se);
-            se->seen_es11 = true;
-        } else if (iface_known) {
-            se->seen_es9p = true;
-        }
+        if (!strcmp(iface, "ES11") && !se->seen_es11)
+            relabel_es11(se);
         fields_to_session(&f, se);
-        if (!strcmp(fn, "getBoundProfilePackage"))
-            se->seen_download = true;
-        if (f.final == 1)
-            se->installed = true;
+        esim_session_note(se, &(esim_rsp_note){
+                                  .iface = iface_known ? iface : "ES9+/ES11", .function = fn,
+                                  .request = request, .failed = failed, .pir = (int)f.final,
+                                  .cancel_reason = f.cancel_name[0] ? f.cancel_name : NULL});
         if (f.final == 2 && !failed) {
             char code[64];
             snprintf(code, sizeof code, "errorReason %ld", f.err_reason);
-            esim_session_fail(se, ev->frame_first, ESIM_SIDE_EUICC, "LoadBoundProfilePackage",
+            esim_session_fail(se, ev->frame_last, ESIM_SIDE_EUICC, "LoadBoundProfilePackage",
                               code, f.err_reason_name,
                               "eUICC reported errorReason %ld %s at bppCommandId %ld (%s) in "
                               "its notification", f.err_reason, f.err_reason_name, f.bpp_cmd,
                               f.bpp_cmd_name);
         }
-        if (request && !strcmp(fn, "cancelSession")) {
-            se->cancelled = true;
-            snprintf(se->cancel_reason, sizeof se->cancel_reason, "%s",
-                     f.cancel_name[0] ? f.cancel_name : "?");
-        }
-        esim_session_add_step(se, ev->frame_first, ev->ts_sec, ev->ts_nsec, iface, fn, failed, "%s",
+        esim_session_add_step(se, ev->frame_last, ev->ts_sec, ev->ts_nsec, iface, fn, failed, "%s",
                           summary);
         /* the BPP as the SM-DP+ sent it (base64 in JSON, a component in the ASN.1 binding) */
         const char *b64 = !request ? jget_str(raw, "boundProfilePackage") : NULL;
@@ -1530,22 +1488,22 @@ static void on_http(const esim_http_event *ev, void *user)
             if (bpp && blen && blen <= BPP_MAX) {
                 se->seen_bpp = true;
                 se->bpp_len = blen;
-                write_file(t, se, "es9p", bpp, blen, ev->frame_first);
+                write_file(t, se, "es9p", bpp, blen, ev->frame_last);
                 bpp_slot *sl = slot_for(t, se);
                 free(sl->es9);
                 sl->es9 = malloc(blen);
                 if (sl->es9) {
                     memcpy(sl->es9, bpp, blen);
                     sl->es9_len = blen;
-                    open_bpp(t, se, sl, sl->es9, sl->es9_len, ev->frame_first, ev->ts_sec,
+                    open_bpp(t, se, sl, sl->es9, sl->es9_len, ev->frame_last, ev->ts_sec,
                              ev->ts_nsec);
-                    compare_bpp(t, se, sl, ev->frame_first, ev->ts_sec, ev->ts_nsec, -1);
+                    compare_bpp(t, se, sl, ev->frame_last, ev->ts_sec, ev->ts_nsec, -1);
                 }
             }
             g_free(bpp);
         }
     }
-    esim_trace_event te = {.type = ESIM_TRACE_EV_ES9P, .frame = ev->frame_first,
+    esim_trace_event te = {.type = ESIM_TRACE_EV_ES9P, .frame = ev->frame_last,
                            .frame_last = ev->frame_last, .sec = ev->ts_sec, .nsec = ev->ts_nsec,
                            .card = -1, .function = fn,
                            /* the event goes out now: say so when the binding leaves it open */
@@ -1623,14 +1581,7 @@ void esim_trace_finish(esim_trace *t)
                               cs->segments, cs->len, cs->total);
     }
     size_t n = esim_sessions_count(t->ss);
-    /* a session that stopped after authentication while a later one went on: an SM-DS event
-     * retrieval (or a server probe), not an interrupted download */
-    for (size_t i = 0; i + 1 < n; i++) {
-        esim_session *se = esim_sessions_at(t->ss, i);
-        for (size_t j = i + 1; j < n; j++)
-            if (esim_sessions_at(t->ss, j)->first_frame > se->last_frame)
-                se->auth_only = true;
-    }
+    esim_sessions_finish(t->ss);
     for (size_t i = 0; i < n; i++) {
         esim_session *se = esim_sessions_at(t->ss, i);
         esim_verdict v = esim_session_verdict(se);

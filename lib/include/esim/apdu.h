@@ -27,6 +27,9 @@ typedef enum {
 typedef struct esim_apdu_event {
     esim_apdu_ev_type type;
     uint64_t frame_first, frame_last; /* capture frames the event was built from */
+    uint64_t frame_cmd;               /* ES10: the frame with the last STORE DATA block, where
+                                       * Wireshark shows the reassembled command (frame_last:
+                                       * where it shows the complete response) */
     int64_t ts_sec;                   /* time of frame_first */
     uint32_t ts_nsec;
     uint8_t cla, ins, p1, p2;         /* of the command (ES10: of the last STORE DATA) */
