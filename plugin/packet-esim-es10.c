@@ -176,11 +176,12 @@ static uint32_t chain_id(const card_state *cs, unsigned ch, uint32_t chain)
     return (chain << 16) ^ ((cs->index & 0x7ff) << 5) ^ ch;
 }
 
+#define BPP_PIECE_TAG 0x86
 /* The tag a frame is named after: the ES10 command's, or '86' (named LoadBoundProfilePackage by
  * es10_name) for the pieces that follow the BF36 of a BPP. */
 static uint16_t piece_tag(const esim_card_cmd *k)
 {
-    return k->tag ? k->tag : k->bpp_piece ? 0x86 : 0;
+    return k->tag ? k->tag : k->bpp_piece ? BPP_PIECE_TAG : 0;
 }
 
 /* First pass, command part: the core says whether the command is an ES10 STORE DATA block to
@@ -376,9 +377,9 @@ static void tap_es10(packet_info *pinfo, card_state *cs, const frame_info *fi, c
 {
     if (sum->tid[0] && !PINFO_FD_VISITED(pinfo))
         g_strlcpy(cs->last_tid, sum->tid, sizeof cs->last_tid);
-    if (!sum->tid[0] && fi->tid && strncmp(fn, "GetEuicc", 8) && response)
-        g_strlcpy(sum->tid, fi->tid, sizeof sum->tid);
-    esim_tap_message(pinfo, iface, fn, response, sum, NULL, NULL);
+    esim_tap_es10(pinfo, cs->index, fi->tag == BPP_PIECE_TAG ? 0 : fi->tag,
+                  fi->tag == BPP_PIECE_TAG || fi->tag == 0xBF36, iface, fn, response, sum, NULL,
+                  NULL);
 }
 
 static void dissect_es10_command(tvbuff_t *ctvb, packet_info *pinfo, proto_tree *tree,
@@ -579,7 +580,9 @@ bool esim_es10_parts(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, card_s
             snprintf(code, sizeof code, "SW %04X", sw);
             snprintf(text, sizeof text, "the eUICC rejected a STORE DATA block of %s: %s",
                      es10_name(fi->tag, &iface), swtext);
-            esim_tap_message(pinfo, iface, es10_name(fi->tag, &iface), true, &fs, code, text);
+            esim_tap_es10(pinfo, cs->index, fi->tag == BPP_PIECE_TAG ? 0 : fi->tag,
+                          fi->tag == BPP_PIECE_TAG || fi->tag == 0xBF36, iface,
+                          es10_name(fi->tag, &iface), true, &fs, code, text);
         }
         if (fi->rkind == K_BLOCK) {
             if (fi->rsp_here)

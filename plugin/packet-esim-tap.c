@@ -8,15 +8,15 @@
 #include <epan/stat_tap_ui.h>
 #include "esim/hex.h"
 #include "esim/session.h"
+#include "esim/session_rules.h"
 #include "packet-esim.h"
 
 int esim_tap = -1;
 
-void esim_tap_message(packet_info *pinfo, const char *iface, const char *function, bool response,
-                      const esim_asn1_summary *sum, const char *fail_code, const char *fail_text)
+static esim_tap_rec *new_rec(packet_info *pinfo, const char *iface, const char *function,
+                             bool response, const esim_asn1_summary *sum, const char *fail_code,
+                             const char *fail_text)
 {
-    if (esim_tap < 0 || !have_tap_listener(esim_tap))
-        return;
     esim_tap_rec *r = wmem_new0(pinfo->pool, esim_tap_rec);
     g_strlcpy(r->iface, iface, sizeof r->iface);
     g_strlcpy(r->function, function, sizeof r->function);
@@ -27,11 +27,34 @@ void esim_tap_message(packet_info *pinfo, const char *iface, const char *functio
         g_strlcpy(r->fail_code, fail_code, sizeof r->fail_code);
     if (fail_text)
         g_strlcpy(r->fail_text, fail_text, sizeof r->fail_text);
+    return r;
+}
+
+void esim_tap_message(packet_info *pinfo, const char *iface, const char *function, bool response,
+                      const esim_asn1_summary *sum, const char *fail_code, const char *fail_text)
+{
+    if (esim_tap < 0 || !have_tap_listener(esim_tap))
+        return;
+    tap_queue_packet(esim_tap, pinfo,
+                     new_rec(pinfo, iface, function, response, sum, fail_code, fail_text));
+}
+
+void esim_tap_es10(packet_info *pinfo, uint32_t card, uint16_t tag, bool bpp_piece,
+                   const char *iface, const char *function, bool response,
+                   const esim_asn1_summary *sum, const char *fail_code, const char *fail_text)
+{
+    if (esim_tap < 0 || !have_tap_listener(esim_tap))
+        return;
+    esim_tap_rec *r = new_rec(pinfo, iface, function, response, sum, fail_code, fail_text);
+    r->card = card;
+    r->tag = tag;
+    r->bpp_piece = bpp_piece;
     tap_queue_packet(esim_tap, pinfo, r);
 }
 
 typedef struct sessions_tap {
     esim_sessions *s;
+    GHashTable *current;   /* card index -> its current session (esim_session *) */
     char *filter;
 } sessions_tap;
 
@@ -40,55 +63,44 @@ static tap_packet_status sessions_packet(void *tapdata, packet_info *pinfo, epan
 {
     sessions_tap *st = (sessions_tap *)tapdata;
     const esim_tap_rec *r = (const esim_tap_rec *)data;
-    uint8_t tid[ESIM_SESSION_TID_MAX];
-    size_t tlen = 0;
-    const char *h = r->sum.tid;
-    size_t hl = strlen(h);
-    if (hl && hl % 2 == 0 && hl / 2 <= sizeof tid) {
-        for (size_t i = 0; i < hl / 2; i++) {
-            int a = g_ascii_xdigit_value(h[2 * i]), b = g_ascii_xdigit_value(h[2 * i + 1]);
-            if (a < 0 || b < 0) {
-                tlen = 0;
-                break;
-            }
-            tid[i] = (uint8_t)(a << 4 | b);
-            tlen = i + 1;
-        }
+    bool es10 = r->card != 0;
+    bool failed = r->sum.error || r->fail_code[0];
+    esim_session *se;
+    if (es10) {
+        esim_session *cur = (esim_session *)g_hash_table_lookup(st->current,
+                                                                GUINT_TO_POINTER(r->card));
+        bool mismatch;
+        se = esim_sessions_route_es10(st->s, &cur, r->sum.tid, r->tag, r->bpp_piece, &mismatch);
+        g_hash_table_insert(st->current, GUINT_TO_POINTER(r->card), cur);
+    } else {
+        se = r->sum.tid[0] ? esim_sessions_get_hex(st->s, r->sum.tid) : esim_sessions_pending(st->s);
     }
-    esim_session *se = tlen ? esim_sessions_get(st->s, tid, tlen) : esim_sessions_pending(st->s);
     if (!se)
         return TAP_PACKET_DONT_REDRAW;
     int64_t sec = (int64_t)pinfo->abs_ts.secs;
     uint32_t nsec = (uint32_t)pinfo->abs_ts.nsecs;
-    bool es10 = !strncmp(r->iface, "ES10", 4);
-    bool failed = r->sum.error || r->fail_code[0];
-    esim_session_add_step(se, pinfo->num, sec, nsec, r->iface, r->function, failed, "%s%s%s",
-                          r->response ? "response" : "request", r->sum.result[0] ? " " : "",
-                          r->sum.result);
-    esim_session_set(se->eid, sizeof se->eid, r->sum.eid);
-    esim_session_set(se->iccid, sizeof se->iccid, r->sum.iccid);
-    esim_session_set(se->matching_id, sizeof se->matching_id, r->sum.matching_id);
-    if (es10)
-        se->seen_es10 = true;
-    else if (!strcmp(r->iface, "ES11"))
-        se->seen_es11 = true;
-    else if (!strcmp(r->iface, "ES9+")) /* not "ES9+/11": the ASN.1 binding leaves it open */
-        se->seen_es9p = true;
-    if (!strcmp(r->function, "LoadBoundProfilePackage") ||
-        !strcmp(r->function, "getBoundProfilePackage"))
-        se->seen_bpp = se->seen_download = true;
-    if (!strcmp(r->function, "PrepareDownload"))
-        se->seen_download = true;
-    if (!g_ascii_strcasecmp(r->function, "CancelSession"))
-        se->cancelled = true;
-    if (!strcmp(r->sum.type, "ProfileInstallationResult") &&
-        !strcmp(r->sum.result, "successResult"))
-        se->installed = true;
+    int pir = 0;
+    if (!strcmp(r->sum.type, "ProfileInstallationResult"))
+        pir = !strcmp(r->sum.result, "successResult") ? 1 : 2;
+    esim_session_note(se, &(esim_rsp_note){
+                              .iface = r->iface, .function = r->function, .request = !r->response,
+                              .failed = failed, .pir = pir, .eid = r->sum.eid,
+                              .iccid = r->sum.iccid, .matching_id = r->sum.matching_id});
+    /* one step per ES10 exchange (at its command, as `esimscope trace`), one per HTTP message */
+    if (es10 && r->response) {
+        if (failed && se->nsteps)
+            se->steps[se->nsteps - 1].failed = true;
+    } else
+        esim_session_add_step(se, pinfo->num, sec, nsec, r->iface, r->function, failed,
+                              "%s%s%s", r->response ? "response" : "request",
+                              r->sum.result[0] ? " " : "", r->sum.result);
     if (failed)
         esim_session_fail(se, pinfo->num,
                           es10 ? ESIM_SIDE_EUICC
                                : !strcmp(r->iface, "ES11") ? ESIM_SIDE_SMDS : ESIM_SIDE_SMDP,
-                          r->function, r->fail_code[0] ? r->fail_code : r->sum.result,
+                          r->function,
+                          r->fail_code[0] ? r->fail_code
+                          : r->sum.err_code[0] ? r->sum.err_code : r->sum.result,
                           r->sum.result, "%s", r->fail_text[0] ? r->fail_text : r->sum.err_text);
     if (se->first_frame == 0 || pinfo->num < se->first_frame)
         se->first_frame = pinfo->num;
@@ -102,6 +114,7 @@ static tap_packet_status sessions_packet(void *tapdata, packet_info *pinfo, epan
 static void sessions_draw(void *tapdata)
 {
     sessions_tap *st = (sessions_tap *)tapdata;
+    esim_sessions_finish(st->s);
     size_t n = esim_sessions_count(st->s);
     printf("\n===================================================================\n");
     printf("eSIM RSP sessions (esim,sessions%s%s): %zu\n", st->filter ? "," : "",
@@ -130,6 +143,7 @@ static void sessions_finish(void *tapdata)
 {
     sessions_tap *st = (sessions_tap *)tapdata;
     esim_sessions_free(st->s);
+    g_hash_table_destroy(st->current);
     g_free(st->filter);
     g_free(st);
 }
@@ -142,6 +156,7 @@ static void sessions_init(const char *opt_arg, void *userdata)
     if (opt_arg && !strncmp(opt_arg, prefix, strlen(prefix)) && opt_arg[strlen(prefix)] == ',')
         filter = opt_arg + strlen(prefix) + 1;
     st->s = esim_sessions_new();
+    st->current = g_hash_table_new(g_direct_hash, g_direct_equal);
     st->filter = filter ? g_strdup(filter) : NULL;
     GString *err = register_tap_listener("esim", st, filter, 0, NULL, sessions_packet,
                                          sessions_draw, sessions_finish);

@@ -31,6 +31,7 @@ typedef struct esim_asn1_summary {
     char result[96];         /* ES10 result: "successResult", "ok", "errorResult", ... */
     bool error;              /* the message reports an RSP error (expert info added) */
     char err_text[200];      /* the first one, as the expert info says it */
+    char err_code[64];       /* ... and its code as `esimscope trace` gives it ("errorReason 8") */
 } esim_asn1_summary;
 
 /* The "esim" tap: one record per decoded ES10 / ES9+ / ES11 message (packet-esim-tap.c). */
@@ -41,10 +42,18 @@ typedef struct esim_tap_rec {
     esim_asn1_summary sum;
     char fail_code[64];      /* "8.2.6/3.8", "SW 6A80" */
     char fail_text[256];
+    uint32_t card;           /* ES10: the card (its index, from 1); 0 for ES9+/ES11 */
+    uint16_t tag;            /* ES10: the command's tag, 0 for a BPP piece after the BF36 */
+    bool bpp_piece;          /* ES10: a LoadBoundProfilePackage piece */
 } esim_tap_rec;
 void esim_register_tap(void);
 void esim_tap_message(packet_info *pinfo, const char *iface, const char *function, bool response,
                       const esim_asn1_summary *sum, const char *fail_code, const char *fail_text);
+/* The same for an ES10 message of a card: its session is found by the core's rules
+ * (lib/rsp/session_rules.c), as `esimscope trace` finds it. */
+void esim_tap_es10(packet_info *pinfo, uint32_t card, uint16_t tag, bool bpp_piece,
+                   const char *iface, const char *function, bool response,
+                   const esim_asn1_summary *sum, const char *fail_code, const char *fail_text);
 
 /* Where an object of unknown type comes from, to choose between the types sharing its tag
  * (e.g. BF20: GetEuiccInfo1Request / EUICCInfo1). */

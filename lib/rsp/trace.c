@@ -15,6 +15,7 @@
 #include "esim/asn1_decode.h"
 #include "esim/asn1_tree.h"
 #include "esim/bpp.h"
+#include "esim/eid.h"
 #include "esim/es10_names.h"
 #include "esim/es9p_json.h"
 #include "esim/enum_names.h"
@@ -438,23 +439,10 @@ static void ctx_params(fields *f, const CtxParams1_t *c)
                 c->choice.ctxParamsForCommonAuthentication.matchingId);
 }
 
-/* The EID in the eUICC certificate's subject: serialNumber (06 03 55 04 05) as a
- * PrintableString/UTF8String of 32 digits (SGP.22 section 4.5.2.1.0.2). */
 static void eid_in_der(fields *f, const uint8_t *d, size_t n)
 {
-    static const uint8_t oid[] = {0x06, 0x03, 0x55, 0x04, 0x05};
-    for (size_t i = 0; !f->eid[0] && i + sizeof oid + 2 + 32 <= n; i++) {
-        if (memcmp(d + i, oid, sizeof oid))
-            continue;
-        const uint8_t *v = d + i + sizeof oid;
-        if ((v[0] != 0x13 && v[0] != 0x0C) || v[1] != 32)
-            continue;
-        size_t k = 0;
-        while (k < 32 && v[2 + k] >= '0' && v[2 + k] <= '9')
-            k++;
-        if (k == 32)
-            snprintf(f->eid, sizeof f->eid, "%.32s", (const char *)v + 2);
-    }
+    if (!f->eid[0])
+        esim_eid_in_certificate(d, n, f->eid);
 }
 
 /* Fills f from an AuthenticateServerRequest/Response without building a tree. Returns false

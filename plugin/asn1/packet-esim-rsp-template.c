@@ -11,6 +11,7 @@
 #include <epan/exceptions.h>
 #include <epan/show_exception.h>
 #include <epan/dissectors/packet-ber.h>
+#include "esim/eid.h"
 #include "esim/es10_names.h"
 #include "esim/es9p_status.h"
 #include "esim/hex.h"
@@ -117,10 +118,13 @@ static int esim_rsp_secret(gboolean implicit_tag, tvbuff_t *tvb, int offset, asn
     return offset;
 }
 
-static void rsp_error_why(rsp_ctx *c, packet_info *pinfo, const char *what, const char *why,
-                          guint32 value, const char *name)
+static void rsp_error_why(rsp_ctx *c, packet_info *pinfo, const char *member, const char *what,
+                          const char *why, guint32 value, const char *name)
 {
     char text[300];
+    /* the failure code as `esimscope trace` gives it: "<member> <value>" */
+    if (!c->sum->error)
+        snprintf(c->sum->err_code, sizeof c->sum->err_code, "%s %u", member, value);
     snprintf(text, sizeof text, "%s: %s (%u)%s%s", what, name ? name : "unknown", value,
              why ? ": " : "", why ? why : "");
     if (!c->sum->error)
@@ -129,10 +133,10 @@ static void rsp_error_why(rsp_ctx *c, packet_info *pinfo, const char *what, cons
     expert_add_info_format(pinfo, c->top, &ei_esim_rsp_error, "%s", text);
 }
 
-static void rsp_error(rsp_ctx *c, packet_info *pinfo, const char *what, const char *type,
-                      guint32 value, const char *name)
+static void rsp_error(rsp_ctx *c, packet_info *pinfo, const char *member, const char *what,
+                      const char *type, guint32 value, const char *name)
 {
-    rsp_error_why(c, pinfo, what, type ? esim_es10_error_explain(type, (long)value) : NULL, value,
+    rsp_error_why(c, pinfo, member, what, type ? esim_es10_error_explain(type, (long)value) : NULL, value,
                   name);
 }
 
@@ -156,15 +160,16 @@ static void esim_rsp_result(asn1_ctx_t *actx, const char *what, guint32 value,
     case ESIM_RSP_RESULT_ERROR:
         copy_once(c->sum->result, sizeof c->sum->result, name ? name : "?");
         if (mode == ESIM_RSP_RESULT_ERROR || value != 0)
-            rsp_error(c, actx->pinfo, what, type, value, name);
+            rsp_error(c, actx->pinfo, what, what, type, value, name);
         break;
     case ESIM_RSP_ERROR_ONLY:
         /* authenticateErrorCode -> "authenticateResponseError", as the core's trace says it */
-        rsp_error(c, actx->pinfo,
-                  !strcmp(what, "authenticateErrorCode") ? "authenticateResponseError"
-                  : !strcmp(what, "downloadErrorCode")   ? "prepareDownloadResponseError"
-                                                         : what,
-                  type, value, name);
+    {
+        const char *member = !strcmp(what, "authenticateErrorCode") ? "authenticateResponseError"
+                             : !strcmp(what, "downloadErrorCode")   ? "prepareDownloadResponseError"
+                                                                    : what;
+        rsp_error(c, actx->pinfo, member, member, type, value, name);
+    }
         break;
     }
 }
@@ -185,7 +190,7 @@ static void esim_rsp_es9p_error(asn1_ctx_t *actx, const char *alternative, const
     if (p)
         snprintf(why, sizeof why, "%s (subjectCode %s, reasonCode %s)", p->meaning, p->subject,
                  p->reason);
-    rsp_error_why(c, actx->pinfo, what, p ? why : NULL, value, name);
+    rsp_error_why(c, actx->pinfo, what, what, p ? why : NULL, value, name);
 }
 
 /* The alternative of a response CHOICE: ...Ok / ...Error / successResult / errorResult. */
@@ -217,7 +222,8 @@ static void esim_rsp_error_reason(asn1_ctx_t *actx, guint32 value, const value_s
     char what[128];
     snprintf(what, sizeof what, "ProfileInstallationResult errorResult at %s",
              c->bpp_cmd ? c->bpp_cmd : "bppCommandId ?");
-    rsp_error(c, actx->pinfo, what, "ErrorReason", value, try_val_to_str(value, vals));
+    rsp_error(c, actx->pinfo, "errorReason", what, "ErrorReason", value,
+              try_val_to_str(value, vals));
 }
 
 #include "packet-esim-rsp-val.h"
@@ -366,6 +372,12 @@ static bool dissect(tvbuff_t *tvb, int offset, int len, packet_info *pinfo, prot
     if (sum->result[0] && st)
         proto_item_set_generated(proto_tree_add_string(st, hf_esim_es10_result, sub, 0, len,
                                                        sum->result));
+    /* the EID of messages that carry it only in the eUICC certificate: the core's rule */
+    if (!sum->eid[0] && (!strcmp(type, "AuthenticateServerResponse") ||
+                         !strcmp(type, "AuthenticateClientRequest") ||
+                         !strcmp(type, "RemoteProfileProvisioningRequest") ||
+                         !strcmp(type, "Certificate")))
+        esim_eid_in_certificate(tvb_get_ptr(sub, 0, len), (size_t)len, sum->eid);
     return true;
 }
 
