@@ -18,4 +18,10 @@ check "all fields of the protocol start with esim." sh -c "! grep -qv '^esim\.' 
 check "at least 30 fields registered" test "$(wc -l <"$T/esim_fields")" -ge 30
 tsn -G fields | awk -F'\t' '$1 == "F" { print $3 }' >"$T/fields_without"
 check "without the plugin esim.es10.command is unknown" sh -c "! grep -qx esim.es10.command '$T/fields_without'"
+# the plugin exports Wireshark's entry points only, none of the core or the asn1c runtime
+if command -v nm >/dev/null; then
+    nm -D --defined-only "$ESIM_PLUGIN_SO" | awk '{ print $3 }' | sort >"$T/exports"
+    check "exports only plugin_register/version/want_major/want_minor ($(wc -l <"$T/exports"))" \
+        test "$(tr '\n' ' ' <"$T/exports")" = "plugin_register plugin_version plugin_want_major plugin_want_minor "
+fi
 finish
