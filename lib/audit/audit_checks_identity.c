@@ -1,6 +1,7 @@
 /* Identity checks: ICCID (header and EF.ICCID, both nibble orders) and IMSI (EF.IMSI). */
 #include <string.h>
 #include "audit_internal.h"
+#include "esim/luhn.h"
 #include "esim/hex.h"
 
 static bool all_digits(const char *s)
@@ -9,22 +10,6 @@ static bool all_digits(const char *s)
         if (*s < '0' || *s > '9')
             return false;
     return true;
-}
-
-static bool luhn_ok(const char *d)
-{
-    size_t n = strlen(d);
-    unsigned sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v = (unsigned)(d[n - 1 - i] - '0');
-        if (i % 2 == 1) {
-            v *= 2;
-            if (v > 9)
-                v -= 9;
-        }
-        sum += v;
-    }
-    return sum % 10 == 0;
 }
 
 /* Header ICCID digits; which nibble order the header used. false when absent. */
@@ -58,7 +43,7 @@ AUDIT_CHECK(audit_iccid_luhn)
     if (!header_iccid(c, d, &plain, &hi))
         return;
     size_t n = strlen(d);
-    if (n >= 19 && all_digits(d) && !luhn_ok(d))
+    if (n >= 19 && all_digits(d) && !esim_luhn_ok(d))
         audit_emit(c, k, hi, "header/iccid", "ICCID %s fails the Luhn check (last digit should make the sum a multiple of 10)", d);
 }
 

@@ -1,4 +1,5 @@
 /* SAIP profile package builder (TCA eUICC Profile Package v3.3.1) through the asn1c types. */
+#include "esim/luhn.h"
 #include "esim/saip_build.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -528,28 +529,12 @@ static int random_digits(char *out, size_t n)
     return 0;
 }
 
-static char luhn_digit(const char *d)
-{
-    size_t n = strlen(d);
-    unsigned sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v = (unsigned)(d[n - 1 - i] - '0');
-        if (i % 2 == 0) {
-            v *= 2;
-            if (v > 9)
-                v -= 9;
-        }
-        sum += v;
-    }
-    return (char)('0' + (10 - sum % 10) % 10);
-}
-
 int esim_saip_build_params_init(esim_saip_build_params *p, esim_error *err)
 {
     memset(p, 0, sizeof *p);
     snprintf(p->iccid, sizeof p->iccid, "%s", "8988299000000012345");
     size_t n = strlen(p->iccid);
-    p->iccid[n] = luhn_digit(p->iccid);
+    p->iccid[n] = esim_luhn_digit(p->iccid);
     p->iccid[n + 1] = '\0';
     snprintf(p->imsi, sizeof p->imsi, "%s", "001010000012345");
     p->mnc_len = 2;

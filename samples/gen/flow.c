@@ -5,6 +5,7 @@
 #include <string.h>
 #include "esim/bpp.h"
 #include "esim/hex.h"
+#include "esim/luhn.h"
 
 int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_binding binding,
                 sg_transcript *t, FILE *kl)
@@ -17,12 +18,7 @@ int sg_flow_run(const sg_drbg *d, const sg_pki *pki, sg_scenario sc, sg_binding 
     esim_unhex(pki->eid, 32, f->eid, 16);
     /* ICCID: 19 digits + Luhn check digit (ITU-T E.118), coded as in EF.ICCID (swapped BCD) */
     snprintf(f->iccid_digits, sizeof f->iccid_digits, "%s", ICCID_BASE);
-    int sum = 0;
-    for (int i = 18, dbl = 1; i >= 0; i--, dbl = !dbl) {
-        int v = (f->iccid_digits[i] - '0') * (dbl ? 2 : 1);
-        sum += v > 9 ? v - 9 : v;
-    }
-    f->iccid_digits[19] = (char)('0' + (10 - sum % 10) % 10);
+    f->iccid_digits[19] = esim_luhn_digit(f->iccid_digits);
     f->iccid_digits[20] = '\0';
     for (int i = 0; i < 10; i++)
         f->iccid[i] = (uint8_t)((f->iccid_digits[2 * i] - '0') | (f->iccid_digits[2 * i + 1] - '0') << 4);

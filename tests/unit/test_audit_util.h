@@ -88,23 +88,6 @@ static __attribute__((unused)) ProfileElement_t *pkg_find(const pkg *p, int pres
     return NULL;
 }
 
-static __attribute__((unused)) void luhn_complete(char *d) /* appends the Luhn digit */
-{
-    size_t n = strlen(d);
-    unsigned sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v = (unsigned)(d[n - 1 - i] - '0');
-        if (i % 2 == 0) {
-            v *= 2;
-            if (v > 9)
-                v -= 9;
-        }
-        sum += v;
-    }
-    d[n] = (char)('0' + (10 - sum % 10) % 10);
-    d[n + 1] = '\0';
-}
-
 /* Production-like parameters: random keys (from esim_saip_build_params_init), a real-world
  * MCC, fixed non-trivial PIN/PUK/ADM values (random ones could be trivial by chance). */
 static __attribute__((unused)) void baseline_params(esim_saip_build_params *bp)
