@@ -20,16 +20,6 @@ static const struct {
     { ESIM_CURVE_BP256R1, "brainpoolP256r1", NID_brainpoolP256r1 },
 };
 
-static int ossl_fail(esim_error *err, const char *what)
-{
-    unsigned long e = ERR_get_error();
-    char buf[256] = "";
-    if (e)
-        ERR_error_string_n(e, buf, sizeof buf);
-    ERR_clear_error();
-    return esim_error_set(err, "%s failed%s%s", what, e ? ": " : "", buf);
-}
-
 const char *esim_curve_name(esim_curve c)
 {
     for (size_t i = 0; i < sizeof curves / sizeof curves[0]; i++)
@@ -85,7 +75,7 @@ EVP_PKEY *esim_ec_generate(esim_curve c, esim_error *err)
 {
     EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", esim_curve_name(c));
     if (!k)
-        ossl_fail(err, "EC key generation");
+        esim_error_openssl(err, "EC key generation");
     return k;
 }
 
@@ -102,7 +92,7 @@ static EVP_PKEY *from_params(esim_curve c, const uint8_t *pt, size_t ptlen, cons
         (priv && !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv)) ||
         !(params = OSSL_PARAM_BLD_to_param(bld)) || EVP_PKEY_fromdata_init(ctx) != 1 ||
         EVP_PKEY_fromdata(ctx, &key, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) != 1) {
-        ossl_fail(err, "EC key import");
+        esim_error_openssl(err, "EC key import");
         key = NULL;
     }
     OSSL_PARAM_free(params);
@@ -137,7 +127,7 @@ static int point_of_bn(esim_curve c, const BIGNUM *d, uint8_t out[ESIM_EC_POINT_
                                    ESIM_EC_POINT_MAX, NULL)) == 65)
         rc = 0;
     else
-        ossl_fail(err, "EC private key (scalar out of range?)");
+        esim_error_openssl(err, "EC private key (scalar out of range?)");
     EC_POINT_free(q);
     EC_GROUP_free(g);
     return rc;
@@ -148,7 +138,7 @@ int esim_ec_point_of_private(esim_curve c, const uint8_t *d, size_t dlen,
 {
     BIGNUM *bn = BN_bin2bn(d, (int)dlen, NULL);
     if (!bn)
-        return ossl_fail(err, "BN_bin2bn");
+        return esim_error_openssl(err, "BN_bin2bn");
     int rc = point_of_bn(c, bn, out, len, err);
     BN_clear_free(bn);
     return rc;
@@ -161,7 +151,7 @@ EVP_PKEY *esim_ec_from_private(esim_curve c, const uint8_t *d, size_t dlen, esim
     BIGNUM *bn = BN_secure_new();
     EVP_PKEY *k = NULL;
     if (!bn || !BN_bin2bn(d, (int)dlen, bn)) {
-        ossl_fail(err, "BN_bin2bn");
+        esim_error_openssl(err, "BN_bin2bn");
     } else if (point_of_bn(c, bn, pt, &ptlen, err) == 0) {
         k = from_params(c, pt, ptlen, bn, err);
     }
@@ -174,7 +164,7 @@ int esim_ec_public_point(EVP_PKEY *key, uint8_t out[ESIM_EC_POINT_MAX], size_t *
 {
     if (!EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, out, ESIM_EC_POINT_MAX,
                                          len) || *len != 65)
-        return ossl_fail(err, "reading the EC public key");
+        return esim_error_openssl(err, "reading the EC public key");
     return 0;
 }
 
@@ -184,7 +174,7 @@ int esim_ec_private_scalar(EVP_PKEY *key, uint8_t out[32], esim_error *err)
     int rc = 0;
     if (!EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &bn) ||
         BN_bn2binpad(bn, out, 32) != 32)
-        rc = ossl_fail(err, "reading the EC private key");
+        rc = esim_error_openssl(err, "reading the EC private key");
     BN_clear_free(bn);
     return rc;
 }
@@ -203,7 +193,7 @@ int esim_bsp_ecdh(EVP_PKEY *own_private, const uint8_t *peer_point, size_t peer_
     int rc = 0;
     if (!ctx || EVP_PKEY_derive_init(ctx) != 1 || EVP_PKEY_derive_set_peer(ctx, peer) != 1 ||
         EVP_PKEY_derive(ctx, secret, &n) != 1 || n != 32)
-        rc = ossl_fail(err, "ECDH");
+        rc = esim_error_openssl(err, "ECDH");
     EVP_PKEY_CTX_free(ctx);
     EVP_PKEY_free(peer);
     return rc;
@@ -239,7 +229,7 @@ int esim_bsp_kdf(const uint8_t *secret, size_t secret_len, uint8_t key_type, uin
     };
     int rc = 0;
     if (!kctx || EVP_KDF_derive(kctx, okm, sizeof okm, params) != 1) {
-        rc = ossl_fail(err, "X9.63 KDF");
+        rc = esim_error_openssl(err, "X9.63 KDF");
     } else {
         memcpy(out->mcv, okm, 16);
         memcpy(out->s_enc, okm + 16, 16);
@@ -263,7 +253,7 @@ static int fetch_algs(esim_error *err)
     if (!cipher_cbc)
         cipher_cbc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
     if (!cipher_ecb || !cipher_cbc)
-        return ossl_fail(err, "fetching AES");
+        return esim_error_openssl(err, "fetching AES");
     return 0;
 }
 
@@ -312,7 +302,7 @@ int esim_bsp_init(esim_bsp *b, const esim_bsp_keys *k, esim_error *err)
         EVP_CIPHER_CTX_set_padding(b->cmac_cbc, 0) != 1 || cmac_subkeys(b) != 0 ||
         EVP_EncryptInit_ex2(b->cmac_cbc, NULL, NULL, zero_iv, NULL) != 1) {
         esim_bsp_free(b);
-        return ossl_fail(err, "AES setup");
+        return esim_error_openssl(err, "AES setup");
     }
     return 0;
 }
@@ -343,7 +333,7 @@ static int next_icv(esim_bsp *b, uint8_t icv[16], esim_error *err)
         blk[15 - i] = (uint8_t)(b->counter >> (8 * i));
     int n1 = 0;
     if (EVP_EncryptUpdate(b->ecb, icv, &n1, blk, 16) != 1 || n1 != 16)
-        return ossl_fail(err, "ICV computation");
+        return esim_error_openssl(err, "ICV computation");
     b->counter++;
     return 0;
 }
@@ -426,7 +416,7 @@ static int chain_mac(esim_bsp *b, uint8_t tag, const uint8_t *data, size_t n, si
         static const uint8_t zero_iv[16];
         memset(b->cmac_chain, 0, 16);
         EVP_EncryptInit_ex2(b->cmac_cbc, NULL, NULL, zero_iv, NULL);
-        return ossl_fail(err, "AES-CMAC");
+        return esim_error_openssl(err, "AES-CMAC");
     }
     esim_wipe(r.buf + r.fill - 16, 16);
     memcpy(b->cmac_chain, mac, 16);
@@ -442,7 +432,7 @@ static int cbc_encrypt(esim_bsp *b, const uint8_t icv[16], const uint8_t *in, si
     if (n > INT32_MAX || EVP_CipherInit_ex2(b->cbc_enc, NULL, NULL, icv, 1, NULL) != 1 ||
         EVP_CipherUpdate(b->cbc_enc, out, &l1, in, (int)n) != 1 ||
         EVP_CipherFinal_ex(b->cbc_enc, out + l1, &l2) != 1 || (size_t)(l1 + l2) != n)
-        return ossl_fail(err, "AES-128-CBC");
+        return esim_error_openssl(err, "AES-128-CBC");
     return 0;
 }
 
@@ -463,7 +453,7 @@ static int cbc_decrypt(esim_bsp *b, const uint8_t icv[16], const uint8_t *in, si
         static const uint8_t zero_iv[16];
         memset(b->dec_chain, 0, 16);
         EVP_CipherInit_ex2(b->cbc_dec, NULL, NULL, zero_iv, 0, NULL);
-        return ossl_fail(err, "AES-128-CBC");
+        return esim_error_openssl(err, "AES-128-CBC");
     }
     for (int i = 0; i < 16; i++)
         out[i] ^= (uint8_t)(b->dec_chain[i] ^ icv[i]);

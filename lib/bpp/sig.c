@@ -9,16 +9,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-static int ossl_fail(esim_error *err, const char *what)
-{
-    unsigned long e = ERR_get_error();
-    char buf[256] = "";
-    if (e)
-        ERR_error_string_n(e, buf, sizeof buf);
-    ERR_clear_error();
-    return esim_error_set(err, "%s failed%s%s", what, e ? ": " : "", buf);
-}
-
 int esim_sig_raw_to_der(const uint8_t *raw, size_t len, uint8_t *out, size_t cap,
                         size_t *outlen, esim_error *err)
 {
@@ -31,7 +21,7 @@ int esim_sig_raw_to_der(const uint8_t *raw, size_t len, uint8_t *out, size_t cap
         BN_free(r);
         BN_free(sv);
         ECDSA_SIG_free(s);
-        return ossl_fail(err, "signature conversion");
+        return esim_error_openssl(err, "signature conversion");
     }
     int n = i2d_ECDSA_SIG(s, NULL);
     int rc = 0;
@@ -50,7 +40,7 @@ int esim_sig_der_to_raw(const uint8_t *der, size_t len, uint8_t out[64], esim_er
     const uint8_t *p = der;
     ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)len);
     if (!s)
-        return ossl_fail(err, "decoding the ECDSA signature");
+        return esim_error_openssl(err, "decoding the ECDSA signature");
     int rc = 0;
     if (BN_bn2binpad(ECDSA_SIG_get0_r(s), out, 32) != 32 ||
         BN_bn2binpad(ECDSA_SIG_get0_s(s), out + 32, 32) != 32)
@@ -68,7 +58,7 @@ int esim_sig_sign_raw(EVP_PKEY *key, const uint8_t *data, size_t n, uint8_t out[
     int rc = -1;
     if (!ctx || EVP_DigestSignInit_ex(ctx, NULL, "SHA256", NULL, NULL, key, NULL) != 1 ||
         EVP_DigestSign(ctx, der, &dl, data, n) != 1)
-        ossl_fail(err, "ECDSA signing");
+        esim_error_openssl(err, "ECDSA signing");
     else
         rc = esim_sig_der_to_raw(der, dl, out, err);
     EVP_MD_CTX_free(ctx);
@@ -85,7 +75,7 @@ int esim_sig_verify_raw(EVP_PKEY *pub, const uint8_t *data, size_t n, const uint
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int rc;
     if (!ctx || EVP_DigestVerifyInit_ex(ctx, NULL, "SHA256", NULL, NULL, pub, NULL) != 1) {
-        rc = ossl_fail(err, "ECDSA verification setup");
+        rc = esim_error_openssl(err, "ECDSA verification setup");
     } else {
         int v = EVP_DigestVerify(ctx, der, dl, data, n);
         ERR_clear_error();
@@ -110,7 +100,7 @@ X509 *esim_x509_from_bytes(const uint8_t *data, size_t len, esim_error *err)
         x = d2i_X509(NULL, &p, (long)len);
     }
     if (!x)
-        ossl_fail(err, "reading the certificate (PEM or DER)");
+        esim_error_openssl(err, "reading the certificate (PEM or DER)");
     return x;
 }
 
@@ -131,7 +121,7 @@ int esim_x509_check_issued(X509 *cert, X509 *ca, esim_error *err)
 {
     EVP_PKEY *ca_pub = X509_get0_pubkey(ca);
     if (!ca_pub)
-        return ossl_fail(err, "reading the CI public key");
+        return esim_error_openssl(err, "reading the CI public key");
     if (X509_NAME_cmp(X509_get_issuer_name(cert), X509_get_subject_name(ca)) != 0)
         return esim_error_set(err, "certificate issuer is not the given CI (names differ)"), 0;
     if (X509_verify(cert, ca_pub) != 1) {

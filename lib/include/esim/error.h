@@ -12,4 +12,6 @@ typedef struct esim_error {
 int esim_error_set(esim_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prefixes an existing message: "<prefix>: <old message>". Returns -1. */
 int esim_error_prefix(esim_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "<what> failed: <OpenSSL's first queued error>" (the queue is cleared). Returns -1. */
+int esim_error_openssl(esim_error *e, const char *what);
 #endif
