@@ -21,10 +21,6 @@
 #include "esim/tlv.h"
 #include "packet-esim.h"
 
-#define INS_MANAGE_CHANNEL 0x70
-#define INS_SELECT 0xA4
-#define INS_GET_RESPONSE 0xC0
-#define INS_STORE_DATA 0xE2
 #define GSMTAP_TYPE_SIM 4
 #define GSMTAP_SIM_APDU 0
 #define GSMTAP_SIM_ATR 1
@@ -108,36 +104,25 @@ struct frame_info {
     nstime_t cmd_ts;    /* responses: time of the command's last block */
 };
 
-static uint32_t card_counter;
-
+/* The ISD-R AID of the preference (hex, 5 to 16 bytes), or NULL for SGP.22's default. */
 static const uint8_t *isdr_aid(size_t *len)
 {
     static uint8_t buf[16];
     static char last[64];
-    static size_t blen;
-    if (esim_pref_isdr_aid && esim_pref_isdr_aid[0]) {
-        if (strcmp(last, esim_pref_isdr_aid)) {
-            g_strlcpy(last, esim_pref_isdr_aid, sizeof last);
-            blen = 0;
-            size_t n = strlen(last);
-            if (n % 2 == 0 && n / 2 >= 5 && n / 2 <= 16) {
-                bool ok = true;
-                for (size_t i = 0; i < n / 2 && ok; i++) {
-                    int hi = g_ascii_xdigit_value(last[2 * i]), lo = g_ascii_xdigit_value(last[2 * i + 1]);
-                    ok = hi >= 0 && lo >= 0;
-                    buf[i] = (uint8_t)(hi << 4 | lo);
-                }
-                blen = ok ? n / 2 : 0;
-            }
-        }
-        if (blen) {
-            *len = blen;
-            return buf;
-        }
+    static long blen;
+    if (!esim_pref_isdr_aid || !esim_pref_isdr_aid[0])
+        return NULL;
+    if (strcmp(last, esim_pref_isdr_aid)) {
+        g_strlcpy(last, esim_pref_isdr_aid, sizeof last);
+        blen = esim_unhex(last, strlen(last), buf, sizeof buf);
     }
-    *len = sizeof esim_aid_isd_r;
-    return esim_aid_isd_r;
+    if (blen < 5)
+        return NULL; /* the core falls back to the default */
+    *len = (size_t)blen;
+    return buf;
 }
+
+static uint32_t card_counter;
 
 void esim_cardview_reset(card_state *cs)
 {
@@ -160,7 +145,7 @@ card_state *esim_cardview_new(void)
     cs->card = esim_card_new();
     wmem_register_callback(wmem_file_scope(), free_card, cs->card);
     cs->bpp = esim_bpp_stream_new();
-    size_t alen;
+    size_t alen = 0;
     const uint8_t *aid = isdr_aid(&alen);
     esim_card_set_isdr_aid(cs->card, aid, alen);
     return cs;

@@ -12,8 +12,6 @@ const uint8_t esim_aid_isd_r[16] = {0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0x
 const uint8_t esim_aid_ecasd[16] = {0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF,
                                     0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x02, 0x00};
 
-enum { INS_MANAGE_CHANNEL = 0x70, INS_SELECT = 0xA4, INS_GET_RESPONSE = 0xC0,
-       INS_STORE_DATA = 0xE2 };
 
 typedef struct bytes {
     uint8_t *p;
@@ -241,7 +239,7 @@ static void note_not_es10(esim_apdu_ctx *c, const exchange *x)
 static void complete(esim_apdu_ctx *c, exchange *x)
 {
     if (!esim_card_channel_open(c->card, x->channel) &&
-        esim_card_channel_known(c->card, x->channel) && x->ins != INS_MANAGE_CHANNEL &&
+        esim_card_channel_known(c->card, x->channel) && x->ins != ESIM_INS_MANAGE_CHANNEL &&
         !c->warned_closed[x->channel]) {
         finding(c, x->frame_first, x->sec, x->nsec, x->channel,
                 "command on logical channel %d, which is not open", x->channel);
@@ -261,7 +259,7 @@ static void complete(esim_apdu_ctx *c, exchange *x)
         .sw = x->sw, .get_responses = x->get_responses, .reissued = x->reissued,
         .ins_name = esim_ins_name(x->ins, x->p1), .text = esim_sw_meaning(x->sw, m, sizeof m)};
     c->cb(&ev, c->user);
-    if (x->ins == INS_MANAGE_CHANNEL && x->p1 == 0x80 && c->sd_active && esim_sw_ok(x->sw) &&
+    if (x->ins == ESIM_INS_MANAGE_CHANNEL && x->p1 == 0x80 && c->sd_active && esim_sw_ok(x->sw) &&
         (x->p2 ? x->p2 : x->channel) == c->sd_channel) {
         finding(c, x->frame_last, x->sec, x->nsec, c->sd_channel,
                 "channel %d closed inside a STORE DATA chain", c->sd_channel);
@@ -297,7 +295,7 @@ static bool response_pending_sw(uint16_t sw)
 static void process(esim_apdu_ctx *c)
 {
     exchange *x = &c->cur;
-    if (c->pend_kind == PEND_GET_RESPONSE && x->ins == INS_GET_RESPONSE &&
+    if (c->pend_kind == PEND_GET_RESPONSE && x->ins == ESIM_INS_GET_RESPONSE &&
         x->channel == c->pend.channel) {
         /* T=0 case 4 / long response: the data belongs to the pending command */
         exchange *p = &c->pend;
@@ -328,7 +326,7 @@ static void process(esim_apdu_ctx *c)
         c->pend_kind = PEND_GET_RESPONSE;
         return;
     }
-    if ((x->sw >> 8) == 0x6C && x->rsp.n == 0 && x->ins != INS_GET_RESPONSE) {
+    if ((x->sw >> 8) == 0x6C && x->rsp.n == 0 && x->ins != ESIM_INS_GET_RESPONSE) {
         swap_exchange(&c->pend, &c->cur);
         c->pend_kind = PEND_REISSUE;
         return;

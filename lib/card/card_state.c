@@ -2,11 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "esim/apdu.h"
+#include "esim/apdu_names.h"
 #include "esim/card.h"
 #include "esim/es10_names.h"
 
-enum { INS_MANAGE_CHANNEL = 0x70, INS_SELECT = 0xA4, INS_GET_RESPONSE = 0xC0,
-       INS_STORE_DATA = 0xE2 };
 
 typedef struct channel {
     bool open, known;       /* known: a reset, MANAGE CHANNEL or SELECT was seen */
@@ -187,15 +186,15 @@ void esim_card_command(esim_card *c, const uint8_t hdr[4], const uint8_t *data, 
     uint8_t ins = hdr[1];
     /* INS E2 with an interindustry class (CLA b8 = 0) is ISO 7816-4 APPEND RECORD, not STORE
      * DATA: only a proprietary class (80-83, C0-CF) carries ES10 (SGP.22 section 5.7.2) */
-    if (ins == INS_STORE_DATA && (hdr[0] & 0x80)) {
+    if (ins == ESIM_INS_STORE_DATA && (hdr[0] & 0x80)) {
         store_data(c, ch, hdr, data, dlen, out);
-    } else if (ins == INS_GET_RESPONSE && ch->rsp_pending) {
+    } else if (ins == ESIM_INS_GET_RESPONSE && ch->rsp_pending) {
         out->kind = ESIM_CARD_ES10_GETRSP;
         out->chain = ch->chain;
         out->tag = ch->tag;
         out->bpp_piece = ch->bpp;
         out->isdr_assumed = ch->assumed;
-    } else if (ins != INS_GET_RESPONSE) {
+    } else if (ins != ESIM_INS_GET_RESPONSE) {
         ch->rsp_pending = false;
     }
     c->cmd = *out;
@@ -288,15 +287,15 @@ void esim_card_response(esim_card *c, const uint8_t *rsp, size_t rlen, uint16_t 
         out->more = more;
         out->complete = !more;
         ch->rsp_pending = more;
-    } else if (ins == INS_GET_RESPONSE && c->open_pending && cmd->channel == c->open_pending_ch) {
+    } else if (ins == ESIM_INS_GET_RESPONSE && c->open_pending && cmd->channel == c->open_pending_ch) {
         c->open_pending = false;
         if (esim_card_sw_done(sw) && rlen)
             open_channel(c, rsp[0]);
         return;
-    } else if (ins == INS_SELECT) {
+    } else if (ins == ESIM_INS_SELECT) {
         apply_select(c, ch, sw, out);
         return;
-    } else if (ins == INS_MANAGE_CHANNEL) {
+    } else if (ins == ESIM_INS_MANAGE_CHANNEL) {
         apply_manage_channel(c, cmd->channel, rsp, rlen, sw);
         return;
     } else {

@@ -25,7 +25,6 @@
 #include "esim/session_rules.h"
 #include "esim/trace.h"
 
-#define INS_STORE_DATA 0xE2
 #define BPP_SLOTS 4
 #define BPP_MAX ESIM_HTTP_MAX_BODY
 #define FLOW_TIDS 64

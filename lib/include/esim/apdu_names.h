@@ -5,6 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The instructions the card layer acts on (ISO/IEC 7816-4 clause 11, GlobalPlatform 11.11). */
+enum {
+    ESIM_INS_MANAGE_CHANNEL = 0x70,
+    ESIM_INS_SELECT = 0xA4,
+    ESIM_INS_GET_RESPONSE = 0xC0,
+    ESIM_INS_STORE_DATA = 0xE2,
+};
+
 /* Which way the data of a T=0 TPDU flows, i.e. what P3 counts (TS 102 221 clause 7.3.1.1 / ISO
  * 7816-3 clause 12.2): IN = P3 is Lc, data goes to the card (cases 3 and 4: the response of a case
  * 4 command comes later through GET RESPONSE); OUT = P3 is Le, data comes from the card (case 2);
