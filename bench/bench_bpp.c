@@ -18,6 +18,7 @@
 #include "esim/bpp.h"
 #include "esim/hex.h"
 #include "esim/keylog.h"
+#include "bpp_testkit.h" /* the tests' throw-away PKI (tests/unit) */
 
 static double clock_s(clockid_t id)
 {
@@ -43,29 +44,6 @@ static void keep_best(stamp from, stamp to, stamp *best)
         best->wall = to.wall - from.wall;
     if (to.cpu - from.cpu < best->cpu)
         best->cpu = to.cpu - from.cpu;
-}
-
-static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key, int ca)
-{
-    X509 *x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), ca ? 1 : 2);
-    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600L * 24 * 365);
-    X509_set_pubkey(x, key);
-    X509_NAME *n = X509_NAME_new();
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_subject_name(x, n);
-    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n);
-    X509_NAME_free(n);
-    X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_nconf_nid(NULL, &ctx, NID_basic_constraints,
-                                               ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-    X509_sign(x, issuer_key, EVP_sha256());
-    return x;
 }
 
 typedef struct fixture {
@@ -97,8 +75,8 @@ static int make(fixture *f, esim_curve c, const uint8_t *upp, size_t upp_len, bo
     }
     if (!f->ci_key || !f->pb_key || !f->euicc)
         return -1;
-    f->ci = make_cert(f->ci_key, "bench CI", NULL, f->ci_key, 1);
-    f->pb = make_cert(f->pb_key, "bench SM-DP+ DPpb", f->ci, f->ci_key, 0);
+    f->ci = tk_cert(f->ci_key, "bench CI", NULL, f->ci_key, 1, 1);
+    f->pb = tk_cert(f->pb_key, "bench SM-DP+ DPpb", f->ci, f->ci_key, 2, 0);
     esim_ec_public_point(f->euicc, f->euicc_otpk, &f->otpk_len, &e);
     RAND_bytes(f->tid, sizeof f->tid);
     esim_metadata m;
