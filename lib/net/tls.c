@@ -60,6 +60,9 @@ typedef struct conn {
     int64_t problem_sec;
     uint32_t problem_nsec;
     uint64_t unread;        /* encrypted bytes not read */
+    uint8_t pre[6];         /* the first bytes, while too few to tell TLS from the rest */
+    size_t pre_n;
+    int pre_dir;
     uint8_t ipv;
     esim_tcp_endpoint ep[2]; /* by TCP direction: ep[d] = source of direction d */
 } conn;
@@ -427,9 +430,46 @@ static void tls_bytes(esim_tls *t, conn *c, int dir, const uint8_t *d, size_t n,
 
 /* ---- TCP glue ---- */
 
+/* The flow's first bytes (the first 6, or fewer at its end) say whether it is TLS: a hello,
+ * or a record header mid-connection. */
+static void detect(esim_tls *t, conn *c, const esim_tcp_event *ev, bool could)
+{
+    bool hello = esim_tls_looks_like(c->pre, c->pre_n);
+    c->kind = hello || could ? C_TLS : C_PLAIN;
+    if (c->kind != C_TLS)
+        return;
+    t->st.connections++;
+    c->client_dir = c->pre_dir; /* until a ClientHello says otherwise */
+    c->h[0].rec = malloc(5 + REC_MAX);
+    c->h[1].rec = malloc(5 + REC_MAX);
+    if (!c->h[0].rec || !c->h[1].rec)
+        fail(c, ev, ESIM_TLS_BROKEN, "out of memory");
+    else if (!hello)
+        fail(c, ev, ESIM_TLS_NO_HANDSHAKE, "the capture starts inside the TLS connection: "
+             "without its hellos the client random is unknown");
+}
+
+/* Bytes held back by the detection, when the flow ends or turns before 6 bytes came. */
+static void detect_flush(esim_tls *t, conn *c, const esim_tcp_event *ev)
+{
+    if (c->kind != C_DETECT || !c->pre_n)
+        return;
+    detect(t, c, ev, false);
+    esim_tcp_event e = *ev;
+    e.type = ESIM_TCP_EV_DATA;
+    e.dir = c->pre_dir;
+    e.src = c->ep[c->pre_dir];
+    e.dst = c->ep[!c->pre_dir];
+    if (c->kind == C_PLAIN)
+        forward(t, c, &e, ESIM_TCP_EV_DATA, c->pre, c->pre_n);
+}
+
 void esim_tls_on_tcp(esim_tls *t, const esim_tcp_event *ev)
 {
     conn *c = *ev->flow_user;
+    if (c && c->kind == C_DETECT && c->pre_n && (ev->type != ESIM_TCP_EV_DATA ||
+                                                 ev->dir != c->pre_dir))
+        detect_flush(t, c, ev);
     if (ev->type == ESIM_TCP_EV_CLOSE) {
         if (c) {
             if (c->kind == C_TLS)
@@ -449,22 +489,32 @@ void esim_tls_on_tcp(esim_tls *t, const esim_tcp_event *ev)
         c->ep[!ev->dir] = ev->dst;
     }
     if (c->kind == C_DETECT && ev->type == ESIM_TCP_EV_DATA && ev->len) {
-        bool hello = esim_tls_looks_like(ev->data, ev->len);
-        /* a record header with content type 20-23 and version 3.x: TLS caught mid-connection */
-        bool mid = ev->len >= 3 && ev->data[0] >= CT_CCS && ev->data[0] <= CT_APP &&
-                   ev->data[1] == 3 && ev->data[2] <= 4;
-        c->kind = hello || mid ? C_TLS : C_PLAIN;
+        /* the first 6 bytes decide; a shorter start that could be TLS is held back */
+        size_t k = sizeof c->pre - c->pre_n < ev->len ? sizeof c->pre - c->pre_n : ev->len;
+        memcpy(c->pre + c->pre_n, ev->data, k);
+        c->pre_n += k;
+        c->pre_dir = ev->dir;
+        const uint8_t *p = c->pre;
+        bool could = p[0] >= CT_CCS && p[0] <= CT_APP && (c->pre_n < 2 || p[1] == 3) &&
+                     (c->pre_n < 3 || p[2] <= 4);
+        if (could && c->pre_n < sizeof c->pre)
+            return;
+        detect(t, c, ev, could);
+        esim_tcp_event e = *ev;
+        e.data = c->pre;
+        e.len = c->pre_n;
         if (c->kind == C_TLS) {
-            t->st.connections++;
-            c->client_dir = ev->dir; /* until a ClientHello says otherwise */
-            c->h[0].rec = malloc(5 + REC_MAX);
-            c->h[1].rec = malloc(5 + REC_MAX);
-            if (!c->h[0].rec || !c->h[1].rec)
-                fail(c, ev, ESIM_TLS_BROKEN, "out of memory");
-            else if (!hello)
-                fail(c, ev, ESIM_TLS_NO_HANDSHAKE, "the capture starts inside the TLS "
-                     "connection: without its hellos the client random is unknown");
+            if (c->h[ev->dir].rec)
+                tls_bytes(t, c, ev->dir, c->pre, c->pre_n, ev);
+        } else {
+            forward(t, c, &e, ESIM_TCP_EV_DATA, c->pre, c->pre_n);
         }
+        if (k == ev->len)
+            return;
+        e.data = ev->data + k;
+        e.len = ev->len - k;
+        esim_tls_on_tcp(t, &e);
+        return;
     }
     if (c->kind != C_TLS) { /* not (yet) known as TLS: the events go on unchanged */
         forward(t, c, ev, ev->type, ev->data, ev->len);
