@@ -469,6 +469,10 @@ int esim_cmd_trace(int argc, char **argv)
                st->verdicts[ESIM_VERDICT_FAILED], st->verdicts[ESIM_VERDICT_CANCELLED],
                st->verdicts[ESIM_VERDICT_INCOMPLETE], st->verdicts[ESIM_VERDICT_DISCOVERED],
                st->sessions_dropped ? " (more sessions than kept)" : "");
+        if (st->pipe.tls_connections)
+            printf("%" PRIu64 " TLS connections: %" PRIu64 " decrypted, %" PRIu64 " not read%s\n",
+                   st->pipe.tls_connections, st->pipe.tls_decrypted, st->pipe.tls_unreadable,
+                   st->pipe.tls_unreadable ? " (see the findings; --tls-keylog, docs/tls.md)" : "");
         if (extract)
             printf("%" PRIu64 " BPP files written to %s\n", st->bpps_extracted, extract);
     }
