@@ -115,6 +115,7 @@ static void fail(conn *c, const esim_tcp_event *ev, esim_tls_problem p, const ch
     if (c->dead)
         return;
     c->dead = true;
+    c->lost = true; /* from here on the connection's bytes are only counted (cheap, no buffers) */
     c->problem = p;
     c->problem_frame = ev->frame;
     c->problem_sec = ev->ts_sec;
@@ -343,12 +344,10 @@ static void record(esim_tls *t, conn *c, int dir, uint8_t *r, size_t n, const es
     t->st.records++;
     bool v13 = c->version == 0x0304;
     bool protected_rec = h->phase != K_NONE && !(v13 && type != CT_APP);
-    if (c->dead || (protected_rec && c->no_key)) {
-        if (!c->dead)
-            fail(c, ev, ESIM_TLS_NO_KEY, "no %s for this client random in the TLS key log",
-                 v13 ? "TLS 1.3 traffic secrets" : "CLIENT_RANDOM master secret");
-        if (type == CT_APP)
-            c->unread += len;
+    if (protected_rec && c->no_key) {
+        fail(c, ev, ESIM_TLS_NO_KEY, "no %s for this client random in the TLS key log",
+             v13 ? "TLS 1.3 traffic secrets" : "CLIENT_RANDOM master secret");
+        c->unread += len;
         return;
     }
     if (type == CT_CCS) {
@@ -397,11 +396,7 @@ static void tls_bytes(esim_tls *t, conn *c, int dir, const uint8_t *d, size_t n,
                       const esim_tcp_event *ev)
 {
     half *h = &c->h[dir];
-    if (c->lost) {
-        c->unread += n;
-        return;
-    }
-    while (n) {
+    while (n && !c->lost) {
         size_t want = h->have < 5 ? 5 : 5 + ((size_t)h->rec[3] << 8 | h->rec[4]);
         size_t k = want - h->have < n ? want - h->have : n;
         memcpy(h->rec + h->have, d, k);
@@ -415,15 +410,21 @@ static void tls_bytes(esim_tls *t, conn *c, int dir, const uint8_t *d, size_t n,
                 fail(c, ev, ESIM_TLS_BROKEN, "not a TLS record (type %u, version %u.%u, length "
                      "%zu)", h->rec[0], h->rec[1], h->rec[2], len);
                 c->lost = true;
-                c->unread += n;
                 h->have = 0;
-                return;
+                break;
             }
             continue;
         }
         if (h->have > 5 && h->have == 5 + ((size_t)h->rec[3] << 8 | h->rec[4])) {
             record(t, c, dir, h->rec, h->have, ev);
             h->have = 0;
+        }
+    }
+    if (c->lost) {
+        c->unread += n;
+        for (int i = 0; i < 2; i++) {
+            free(c->h[i].rec);
+            c->h[i].rec = NULL;
         }
     }
 }
@@ -504,8 +505,7 @@ void esim_tls_on_tcp(esim_tls *t, const esim_tcp_event *ev)
         e.data = c->pre;
         e.len = c->pre_n;
         if (c->kind == C_TLS) {
-            if (c->h[ev->dir].rec)
-                tls_bytes(t, c, ev->dir, c->pre, c->pre_n, ev);
+            tls_bytes(t, c, ev->dir, c->pre, c->pre_n, ev);
         } else {
             forward(t, c, &e, ESIM_TCP_EV_DATA, c->pre, c->pre_n);
         }
@@ -524,8 +524,7 @@ void esim_tls_on_tcp(esim_tls *t, const esim_tcp_event *ev)
     }
     switch (ev->type) {
     case ESIM_TCP_EV_DATA:
-        if (c->h[ev->dir].rec)
-            tls_bytes(t, c, ev->dir, ev->data, ev->len, ev);
+        tls_bytes(t, c, ev->dir, ev->data, ev->len, ev);
         break;
     case ESIM_TCP_EV_GAP:
         /* the records after a gap cannot be found (nor, with sequence numbers in the nonce or
