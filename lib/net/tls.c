@@ -276,6 +276,7 @@ static void hs_message(esim_tls *t, conn *c, int dir, uint8_t type, const uint8_
         if (c->version == 0x0304 && h->phase == K_HANDSHAKE) {
             if (tls13_keys(c->suite, c->app_secret[dir], c->app_secret_len[dir], &h->keys) < 0)
                 fail(c, ev, ESIM_TLS_BROKEN, "key derivation failed");
+            OPENSSL_cleanse(c->app_secret[dir], sizeof c->app_secret[dir]);
             h->phase = K_APP;
         }
         return;

@@ -18,7 +18,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include "esim/capture.h"
 #include "esim/tls.h"
+#include "test_capture_util.h"
 
 /* ---- a recorded TLS connection ---- */
 
@@ -575,6 +577,85 @@ static void hello_parse(void **st)
     wire_free(&w);
 }
 
+/* ---- pcapng Decryption Secrets Blocks ---- */
+
+typedef struct secrets_seen {
+    uint32_t type[4];
+    char text[4][256];
+    size_t n;
+} secrets_seen;
+
+static void on_secrets(uint32_t type, const uint8_t *d, size_t len, void *user)
+{
+    secrets_seen *s = user;
+    assert_true(s->n < 4);
+    s->type[s->n] = type;
+    assert_non_null(d);
+    assert_true(len < 256);
+    memcpy(s->text[s->n], d, len);
+    s->text[s->n++][len] = 0;
+}
+
+static void png_dsb(tbuf *b, uint32_t type, const char *text, uint32_t claimed)
+{
+    size_t at = png_begin(b, 0x0000000A);
+    tb_u32(b, type);
+    tb_u32(b, claimed ? claimed : (uint32_t)strlen(text));
+    tb_put(b, text, strlen(text));
+    png_end(b, at);
+}
+
+static void decryption_secrets_block(void **st)
+{
+    (void)st;
+    static const char line[] = "CLIENT_RANDOM 0101010101010101010101010101010101010101010101010101"
+                               "010101010101 " "AB";
+    for (int be = 0; be < 2; be++) {
+        tbuf b = {0};
+        png_shb(&b, be);
+        png_idb(&b, 1, -1);
+        png_dsb(&b, ESIM_SECRETS_TLS_KEYLOG, line, 0);
+        uint8_t pkt[60] = {0};
+        png_epb(&b, 0, 1, pkt, sizeof pkt);
+        png_dsb(&b, 0x57474b4c, "wireguard", 0); /* another secrets type: handed on as such */
+        esim_error err;
+        esim_packet p;
+        secrets_seen seen = {0};
+        esim_capture *c = esim_capture_open_mem(b.p, b.n, &err);
+        assert_non_null(c);
+        esim_capture_on_secrets(c, on_secrets, &seen);
+        assert_int_equal(esim_capture_next(c, &p, &err), 1);
+        assert_int_equal(p.frame, 1);
+        assert_int_equal(seen.n, 1);
+        assert_int_equal(seen.type[0], ESIM_SECRETS_TLS_KEYLOG);
+        assert_string_equal(seen.text[0], line);
+        assert_int_equal(esim_capture_next(c, &p, &err), 0);
+        assert_int_equal(seen.n, 2);
+        assert_int_equal(seen.type[1], 0x57474b4c);
+        esim_capture_close(c);
+        /* without a handler the blocks are skipped */
+        c = esim_capture_open_mem(b.p, b.n, &err);
+        assert_int_equal(esim_capture_next(c, &p, &err), 1);
+        assert_int_equal(esim_capture_next(c, &p, &err), 0);
+        esim_capture_close(c);
+        free(b.p);
+    }
+    /* secrets length beyond the block: malformed */
+    tbuf b = {0};
+    png_shb(&b, false);
+    png_dsb(&b, ESIM_SECRETS_TLS_KEYLOG, "CLIENT_RANDOM", 4000);
+    esim_error err;
+    esim_packet p;
+    secrets_seen seen = {0};
+    esim_capture *c = esim_capture_open_mem(b.p, b.n, &err);
+    esim_capture_on_secrets(c, on_secrets, &seen);
+    assert_int_equal(esim_capture_next(c, &p, &err), -1);
+    assert_non_null(strstr(err.msg, "secrets length 4000 overruns"));
+    assert_int_equal(seen.n, 0);
+    esim_capture_close(c);
+    free(b.p);
+}
+
 int main(void)
 {
     make_cert();
@@ -593,6 +674,7 @@ int main(void)
         cmocka_unit_test(no_key),
         cmocka_unit_test(keylog_parse),
         cmocka_unit_test(hello_parse),
+        cmocka_unit_test(decryption_secrets_block),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     SSL_CTX_free(server_ctx12);
