@@ -62,6 +62,20 @@ check "happy_https: both sides" 0 "ES9\+ and STORE DATA copies identical" \
 "$E" trace --json --tls-keylog "$S/happy_https.sslkeylog" "$S/happy_https.pcapng" >"$T/https.json"
 [ "$(digest "$T/https.json" | grep -c '^es9p')" = 12 ] && echo "ok: happy_https: 12 ES9+/ES11 messages" || { echo "FAIL: happy_https ES9+ count"; fails=$((fails+1)); }
 
+# the decrypted messages carry the frame numbers Wireshark gives them (the frame in which the
+# record holding the end of the message completed)
+if command -v tshark >/dev/null; then
+    for f in happy_https happy_https13 happy_https_percall happy_https13_percall; do
+        want=$(tshark -r "$S/$f.pcapng" -o "tls.keylog_file:$S/$f.sslkeylog" -Y http -T fields -e frame.number 2>/dev/null | tr '\n' ' ')
+        got=$("$E" trace --json --tls-keylog "$S/$f.sslkeylog" "$S/$f.pcapng" | python3 -c '
+import json, sys
+print(" ".join(str(json.loads(l)["frame"]) for l in sys.stdin if "\"event\":\"es9p\"" in l), end=" ")')
+        [ -n "$want" ] && [ "$got" = "$want" ] && echo "ok: $f: frame numbers as in tshark" || { echo "FAIL: $f: frames $got, tshark $want"; fails=$((fails+1)); }
+    done
+else
+    echo "skip: tshark absent (frame numbers)"
+fi
+
 # no key: one warning per connection with SNI, client random (the one the key log would need)
 # and bytes; with nothing else found the run fails
 f=happy_https13
