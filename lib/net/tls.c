@@ -163,9 +163,10 @@ static void report(esim_tls *t, conn *c, uint64_t flow_id)
 
 void esim_tls_report_format(const esim_tls_report *r, char *out, size_t cap)
 {
-    char server[64], random[65] = "";
-    esim_net_addr_str(r->ip_version, r->server.addr, server, 46);
-    snprintf(server + strlen(server), sizeof server - strlen(server), ":%u", r->server.port);
+    char addr[46], server[64], random[65] = "";
+    esim_net_addr_str(r->ip_version, r->server.addr, addr, sizeof addr);
+    snprintf(server, sizeof server, r->ip_version == 6 ? "[%s]:%u" : "%s:%u", addr,
+             r->server.port);
     if (r->have_random)
         esim_hex(r->client_random, 32, random);
     snprintf(out, cap, "TLS connection to %s%s%s%s: %" PRIu64 " bytes not read (%s)%s%s", server,
