@@ -18,7 +18,13 @@
                                    * taken for garbage */
 
 enum { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APP = 23, CT_HEARTBEAT = 24 };
-enum { HS_CLIENT_HELLO = 1, HS_SERVER_HELLO = 2, HS_FINISHED = 20, HS_KEY_UPDATE = 24 };
+enum {
+    HS_CLIENT_HELLO = 1,
+    HS_SERVER_HELLO = 2,
+    HS_NEW_SESSION_TICKET = 4,
+    HS_FINISHED = 20,
+    HS_KEY_UPDATE = 24,
+};
 
 typedef enum { C_DETECT, C_PLAIN, C_TLS } conn_kind;
 typedef enum { K_NONE, K_HANDSHAKE, K_APP } key_phase;
@@ -48,6 +54,8 @@ typedef struct conn {
     const tls_suite *suite;
     uint16_t version;
     bool no_key;            /* keys missing: records after the switch are counted, not read */
+    uint8_t master[48];     /* TLS 1.2 */
+    bool have_master;
     uint8_t app_secret[2][ESIM_TLS_MAX_SECRET]; /* TLS 1.3: traffic secret 0 per direction */
     size_t app_secret_len[2];
     bool decrypted;         /* application data was read */
@@ -67,7 +75,19 @@ typedef struct conn {
     esim_tcp_endpoint ep[2]; /* by TCP direction: ep[d] = source of direction d */
 } conn;
 
+/* TLS 1.2 sessions seen with their master secret, by session ID and by ticket: a connection
+ * resuming one (RFC 5246 7.4.1.2, RFC 5077 3.1) whose own client random is not in the key log
+ * still decrypts. */
+#define SESSION_CACHE 64
+typedef struct cached_session {
+    uint8_t id[32], id_len;   /* session ID, or (id_len 0, ticket) SHA-256 of a ticket */
+    bool ticket;
+    uint8_t master[48];
+} cached_session;
+
 struct esim_tls {
+    cached_session sessions[SESSION_CACHE];
+    unsigned next_session;
     esim_tcp_cb plain;
     void *plain_user;
     const esim_tls_keylog *keys;
@@ -82,13 +102,53 @@ esim_tls *esim_tls_new(esim_tcp_cb plain, void *plain_user, const esim_tls_keylo
     esim_tls *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
-    *t = (esim_tls){plain, plain_user, keys, report, report_user, {0}};
+    *t = (esim_tls){.plain = plain, .plain_user = plain_user, .keys = keys, .report = report,
+                    .report_user = report_user};
     return t;
 }
 
 void esim_tls_free(esim_tls *t)
 {
+    if (t)
+        OPENSSL_cleanse(t->sessions, sizeof t->sessions);
     free(t);
+}
+
+static void session_put(esim_tls *t, const uint8_t *id, size_t len, bool ticket,
+                        const uint8_t master[48])
+{
+    if (!len)
+        return;
+    cached_session *e = &t->sessions[t->next_session++ % SESSION_CACHE];
+    memcpy(e->id, id, len);
+    e->id_len = (uint8_t)len;
+    e->ticket = ticket;
+    memcpy(e->master, master, 48);
+}
+
+static bool session_find(const esim_tls *t, const uint8_t *id, size_t len, bool ticket,
+                         uint8_t master[48])
+{
+    for (unsigned i = 0; i < SESSION_CACHE; i++) {
+        const cached_session *e = &t->sessions[i];
+        if (e->id_len && e->id_len == len && e->ticket == ticket && !memcmp(e->id, id, len)) {
+            memcpy(master, e->master, 48);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The master secret of the session this ServerHello resumes by ID (it echoes the ClientHello's
+ * non-empty session ID), when seen earlier in the capture. */
+static bool session_get(const esim_tls *t, const esim_tls_hello *ch, const esim_tls_hello *sh,
+                        uint8_t master[48])
+{
+    if (!sh->session_id_len || sh->session_id_len != ch->session_id_len ||
+        memcmp(sh->session_id, ch->session_id, sh->session_id_len))
+        return false;
+    return session_find(t, sh->session_id, sh->session_id_len, false, master) ||
+           (ch->have_ticket && session_find(t, ch->ticket_hash, 32, true, master));
 }
 
 const esim_tls_stats *esim_tls_get_stats(const esim_tls *t)
@@ -104,6 +164,7 @@ static void conn_free(conn *c)
         tls_keys_clear(&c->h[d].keys);
     }
     OPENSSL_cleanse(c->app_secret, sizeof c->app_secret);
+    OPENSSL_cleanse(c->master, sizeof c->master);
     free(c);
 }
 
@@ -209,7 +270,13 @@ static void server_hello(esim_tls *t, conn *c, const esim_tcp_event *ev)
     int cd = c->client_dir;
     if (!v13) {
         /* TLS 1.2 (also a resumed session: its new ClientHello random names the master secret) */
-        if (!find(t, c, ESIM_TLS_SECRET_MASTER, a, &al)) {
+        bool have = find(t, c, ESIM_TLS_SECRET_MASTER, a, &al) || session_get(t, &c->ch, &c->sh, a);
+        if (have) {
+            session_put(t, c->sh.session_id, c->sh.session_id_len, false, a);
+            memcpy(c->master, a, 48); /* for a NewSessionTicket */
+            c->have_master = true;
+        }
+        if (!have) {
             c->no_key = true;
         } else if (tls12_keys(s, c->sh.etm && s->mode == TLS_MODE_CBC, a, c->ch.random,
                               c->sh.random, &c->h[cd].keys, &c->h[!cd].keys) < 0) {
@@ -281,6 +348,16 @@ static void hs_message(esim_tls *t, conn *c, int dir, uint8_t type, const uint8_
             h->phase = K_APP;
         }
         return;
+    case HS_NEW_SESSION_TICKET:
+        /* TLS 1.2 (RFC 5077 3.3): lifetime (4), ticket<0..2^16-1>; remembered with the master
+         * secret under its SHA-256, as a later ClientHello offers it */
+        if (c->version == 0x0303 && c->have_master && n >= 6 &&
+            ((size_t)b[4] << 8 | b[5]) == n - 6 && n > 6) {
+            uint8_t hash[32];
+            if (EVP_Digest(b + 6, n - 6, hash, NULL, EVP_sha256(), NULL) == 1)
+                session_put(t, hash, 32, true, c->master);
+        }
+        return;
     case HS_KEY_UPDATE: /* RFC 8446 4.6.3: the sender's next records use the next secret */
         if (c->version == 0x0304 && h->phase == K_APP && tls13_key_update(&h->keys) < 0)
             fail(c, ev, ESIM_TLS_BROKEN, "key derivation failed");
@@ -304,7 +381,8 @@ static void hs_bytes(esim_tls *t, conn *c, int dir, const uint8_t *d, size_t n,
             h->hs_need = (size_t)h->hs_hdr[1] << 16 | (size_t)h->hs_hdr[2] << 8 | h->hs_hdr[3];
             h->hs_have = 0;
             h->hs_keep = type == HS_CLIENT_HELLO || type == HS_SERVER_HELLO ||
-                         type == HS_FINISHED || type == HS_KEY_UPDATE;
+                         type == HS_FINISHED || type == HS_KEY_UPDATE ||
+                         (type == HS_NEW_SESSION_TICKET && c->have_master);
             if (h->hs_keep && h->hs_need > HS_KEEP_MAX) {
                 fail(c, ev, ESIM_TLS_BROKEN, "handshake message type %u of %zu bytes", type,
                      h->hs_need);

@@ -3,6 +3,7 @@
  * extended_master_secret (RFC 7627), session_ticket (RFC 5077), pre_shared_key, early_data and
  * supported_versions (RFC 8446 4.2). Everything else is skipped by its length. */
 #include <string.h>
+#include <openssl/evp.h>
 #include "esim/tls.h"
 
 enum {
@@ -95,6 +96,11 @@ static int extensions(rd *r, esim_tls_hello *h, bool client, esim_error *err)
         case EXT_ENCRYPT_THEN_MAC: h->etm = true; break;
         case EXT_EXTENDED_MASTER_SECRET: h->ems = true; break;
         case EXT_SESSION_TICKET:
+            h->session_ticket = true;
+            if (client && e.n) /* a ticket offered for resumption (RFC 5077 3.2) */
+                h->have_ticket = EVP_Digest(e.p, e.n, h->ticket_hash, NULL, EVP_sha256(),
+                                            NULL) == 1;
+            break;
         case EXT_PRE_SHARED_KEY: h->session_ticket = true; break;
         case EXT_EARLY_DATA: h->early_data = true; break;
         case EXT_SUPPORTED_VERSIONS:

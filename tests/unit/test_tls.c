@@ -43,6 +43,7 @@ typedef struct conf {
     int version;             /* TLS1_2_VERSION or TLS1_3_VERSION */
     const char *ciphers;     /* 1.2 cipher list or 1.3 ciphersuites */
     bool no_etm;
+    bool no_ticket;          /* 1.2: resumption by session ID instead of a ticket */
     bool key_update;         /* 1.3: the client updates its keys halfway */
     bool hrr;                /* 1.3: the client's first key share is refused */
     SSL_SESSION *resume;     /* resume this session */
@@ -158,6 +159,8 @@ static void record(wire *w, const conf *cf)
         assert_int_equal(SSL_CTX_set_cipher_list(cx, cf->ciphers), 1);
     if (cf->no_etm)
         SSL_CTX_set_options(cx, SSL_OP_NO_ENCRYPT_THEN_MAC);
+    if (cf->no_ticket)
+        SSL_CTX_set_options(cx, SSL_OP_NO_TICKET);
     if (cf->hrr)
         SSL_CTX_set1_groups_list(cx, "X25519:P-256");
     SSL_CTX_set_keylog_callback(cx, keylog_cb);
@@ -195,6 +198,8 @@ static void record(wire *w, const conf *cf)
     if (cf->keep)
         *cf->keep = SSL_get1_session(e.c);
     SSL_shutdown(e.c);
+    flush(&e, w);
+    SSL_shutdown(e.s); /* (a server session not shut down is dropped from its cache) */
     flush(&e, w);
     SSL_free(e.c);
     SSL_free(e.s);
@@ -253,20 +258,18 @@ static void on_report(const esim_tls_report *r, void *user)
 
 /* Feeds the wire from chunk `from`, each chunk cut in two at byte `cut` of the whole stream
  * (0: no cut; SIZE_MAX: one byte per event). */
-static void feed(const wire *w, const esim_tls_keylog *k, sink *s, size_t from, size_t cut)
+static void feed_on(esim_tls *t, uint64_t flow, const wire *w, size_t from, size_t cut)
 {
-    memset(s, 0, sizeof *s);
-    esim_tls *t = esim_tls_new(on_plain, s, k, on_report, s);
     void *slot = NULL;
     bool ignored = false;
-    esim_tcp_event ev = {.flow_id = 1, .ip_version = 4, .flow_user = &slot,
+    esim_tcp_event ev = {.flow_id = flow, .ip_version = 4, .flow_user = &slot,
                          .ignore_flow = &ignored};
     size_t off = 0;
     for (size_t i = from; i < w->n; i++) {
         const chunk *c = &w->c[i];
         ev.type = ESIM_TCP_EV_DATA;
         ev.dir = c->dir;
-        ev.frame = i + 1;
+        ev.frame = flow * 10000 + i + 1;
         ev.src.port = c->dir ? 8443 : 49152;
         ev.dst.port = c->dir ? 49152 : 8443;
         if (cut == SIZE_MAX) {
@@ -292,6 +295,13 @@ static void feed(const wire *w, const esim_tls_keylog *k, sink *s, size_t from, 
     ev.type = ESIM_TCP_EV_CLOSE;
     esim_tls_on_tcp(t, &ev);
     assert_null(slot);
+}
+
+static void feed(const wire *w, const esim_tls_keylog *k, sink *s, size_t from, size_t cut)
+{
+    memset(s, 0, sizeof *s);
+    esim_tls *t = esim_tls_new(on_plain, s, k, on_report, s);
+    feed_on(t, 1, w, from, cut);
     esim_tls_free(t);
 }
 
@@ -393,6 +403,45 @@ static void resumption(void **st)
         assert_non_null(sess);
         decrypts(&(conf){.version = ver, .ciphers = suite, .resume = sess});
         SSL_SESSION_free(sess);
+    }
+}
+
+/* TLS 1.2 resumed by session ID or by ticket, the key log holding only the first connection's
+ * line: the master secret comes from the session the capture saw. */
+static void resumption_without_its_line(void **st)
+{
+    (void)st;
+    for (int by_id = 0; by_id < 2; by_id++) {
+        SSL_SESSION *sess = NULL;
+        wire *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+        conf ca = {.version = TLS1_2_VERSION, .ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256",
+                   .no_ticket = by_id, .keep = &sess};
+        record(a, &ca);
+        ca.keep = NULL;
+        ca.resume = sess;
+        record(b, &ca);
+        esim_tls_keylog *k = keys_of(a);
+        sink *s = calloc(1, sizeof *s);
+        esim_tls *t = esim_tls_new(on_plain, s, k, on_report, s);
+        feed_on(t, 1, a, 0, 0);
+        feed_on(t, 2, b, 0, 0);
+        esim_tls_free(t);
+        assert_int_equal(s->nrep, 0);
+        for (int d = 0; d < 2; d++) {
+            assert_int_equal(s->got_n[d], a->sent_n[d] + b->sent_n[d]);
+            assert_memory_equal(s->got[d] + a->sent_n[d], b->sent[d], b->sent_n[d]);
+        }
+        /* the resumed connection alone is reported: its session was not seen */
+        feed(b, k, s, 0, 0);
+        assert_int_equal(s->nrep, 1);
+        assert_int_equal(s->rep[0].problem, ESIM_TLS_NO_KEY);
+        esim_tls_keylog_free(k);
+        SSL_SESSION_free(sess);
+        wire_free(a);
+        wire_free(b);
+        free(a);
+        free(b);
+        free(s);
     }
 }
 
@@ -669,6 +718,7 @@ int main(void)
         cmocka_unit_test(tls13_suites),
         cmocka_unit_test(tls13_key_update_and_hrr),
         cmocka_unit_test(resumption),
+        cmocka_unit_test(resumption_without_its_line),
         cmocka_unit_test(cut_everywhere),
         cmocka_unit_test(wrong_key),
         cmocka_unit_test(no_key),

@@ -67,6 +67,8 @@ typedef struct esim_tls_hello {
     bool etm;                    /* encrypt_then_mac (RFC 7366) */
     bool early_data;             /* ClientHello early_data (TLS 1.3 0-RTT offered) */
     bool session_ticket;         /* session_ticket / pre_shared_key present */
+    uint8_t ticket_hash[32];     /* ClientHello: SHA-256 of a non-empty session_ticket */
+    bool have_ticket;
     bool hrr;                    /* ServerHello is a HelloRetryRequest (RFC 8446 4.1.3) */
 } esim_tls_hello;
 
