@@ -3,6 +3,7 @@
 #include <glib.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,8 @@
 #include "esim/es10_names.h"
 #include "esim/hex.h"
 #include "esim/keylog.h"
+#include "esim/netdecode.h"
+#include "esim/tls.h"
 #include "esim/trace.h"
 
 #define MAX_KEPT_FINDINGS 1000
@@ -150,6 +153,32 @@ static json_object *json_session(const esim_session *se)
     return o;
 }
 
+/* A TLS connection that was not read: what the user needs to find the missing key. */
+static json_object *json_tls(const esim_tls_report *r)
+{
+    static const char *const problems[] = {"no_key", "bad_key", "unsupported", "no_handshake",
+                                           "broken"};
+    json_object *o = json_object_new_object();
+    char addr[46];
+    json_object_object_add(o, "problem", json_object_new_string(problems[r->problem]));
+    esim_net_addr_str(r->ip_version, r->server.addr, addr, sizeof addr);
+    json_object_object_add(o, "server", json_object_new_string(addr));
+    json_object_object_add(o, "port", json_object_new_int(r->server.port));
+    jadd_str(o, "sni", r->sni);
+    if (r->have_random)
+        json_object_object_add(o, "client_random", jhex(r->client_random, 32));
+    if (r->version)
+        jadd_str(o, "version", esim_tls_version_name(r->version));
+    if (r->cipher_suite) {
+        const char *n = esim_tls_suite_name(r->cipher_suite);
+        char hex[8];
+        snprintf(hex, sizeof hex, "0x%04X", r->cipher_suite);
+        json_object_object_add(o, "cipher_suite", json_object_new_string(n ? n : hex));
+    }
+    json_object_object_add(o, "bytes", json_object_new_int64((int64_t)r->bytes));
+    return o;
+}
+
 static void on_json(const esim_trace_event *ev, out *o)
 {
     json_object *j;
@@ -214,6 +243,8 @@ static void on_json(const esim_trace_event *ev, out *o)
         json_object_object_add(j, "severity",
                                json_object_new_string(esim_severity_name(ev->severity)));
         json_object_object_add(j, "text", json_object_new_string(ev->text));
+        if (ev->tls)
+            json_object_object_add(j, "tls", json_tls(ev->tls));
         break;
     case ESIM_TRACE_EV_SESSION:
         j = json_session(ev->session);
@@ -332,10 +363,32 @@ static void on_progress(uint64_t packets, void *user)
     o->progress_shown = true;
 }
 
+/* --tls-keylog FILE (must be readable) and $SSLKEYLOGFILE (as other TLS tools read it: skipped
+ * with a note when absent). Malformed lines are counted, never echoed (they may hold secrets). */
+static int load_tls_keys(esim_tls_keylog *k, const char *path)
+{
+    esim_error err = {{0}};
+    const char *env = getenv("SSLKEYLOGFILE");
+    if (path && esim_tls_keylog_load(k, path, &err) != 0) {
+        fprintf(stderr, "esimscope trace: TLS key log %s\n", err.msg);
+        return -1;
+    }
+    if (env && env[0] && (!path || strcmp(env, path)) && esim_tls_keylog_load(k, env, &err) != 0)
+        fprintf(stderr, "esimscope trace: SSLKEYLOGFILE ignored: %s\n", err.msg);
+    const esim_tls_keylog_stats *st = esim_tls_keylog_get_stats(k);
+    if (st->malformed)
+        fprintf(stderr, "esimscope trace: TLS key log: %" PRIu64 " malformed lines ignored (the "
+                "first is line %" PRIu64 ")\n", st->malformed, st->first_malformed);
+    if (st->dropped)
+        fprintf(stderr, "esimscope trace: TLS key log: %" PRIu64 " secrets over the limit of %u "
+                "client randoms ignored\n", st->dropped, ESIM_TLS_KEYLOG_MAX_ENTRIES);
+    return 0;
+}
+
 int esim_cmd_trace(int argc, char **argv)
 {
     out o = {0};
-    char *extract = NULL, *keylog_path = NULL;
+    char *extract = NULL, *keylog_path = NULL, *tls_keylog_path = NULL;
     GOptionEntry entries[] = {
         {"json", 'j', 0, G_OPTION_ARG_NONE, &o.json,
          "JSON Lines: one object per apdu/es10/es9p/finding/session event", NULL},
@@ -346,6 +399,8 @@ int esim_cmd_trace(int argc, char **argv)
          "write each BPP (from ES9+ and from the STORE DATA stream) into DIR", "DIR"},
         {"keylog", 'k', 0, G_OPTION_ARG_FILENAME, &keylog_path,
          "decrypt BPPs with the keys in this eSIM key log", "FILE"},
+        {"tls-keylog", 0, 0, G_OPTION_ARG_FILENAME, &tls_keylog_path,
+         "decrypt TLS with the secrets in this NSS key log (also $SSLKEYLOGFILE)", "FILE"},
         {"show-keys", 0, 0, G_OPTION_ARG_NONE, &o.show_keys, "show key material in trees", NULL},
         {"no-progress", 0, 0, G_OPTION_ARG_NONE, &o.no_progress, "no progress on stderr", NULL},
         {0}};
@@ -356,7 +411,8 @@ int esim_cmd_trace(int argc, char **argv)
             "sessions by transactionId and gives each a verdict: installed, failed (where, by "
             "whom, SGP.22 code and why), cancelled or incomplete.\n\nExit status: 0 every "
             "download installed and no error finding, 1 a session failed/cancelled/incomplete "
-            "or an error finding, 2 bad usage or unreadable capture.");
+            "or an error finding, or TLS that could not be read and no session at all, 2 bad "
+            "usage or unreadable capture.");
     g_option_context_add_main_entries(oc, entries, NULL);
     GError *gerr = NULL;
     if (!g_option_context_parse(oc, &argc, &argv, &gerr) || argc != 2) {
@@ -365,11 +421,13 @@ int esim_cmd_trace(int argc, char **argv)
         g_option_context_free(oc);
         g_free(extract);
         g_free(keylog_path);
+        g_free(tls_keylog_path);
         return ESIM_EXIT_USAGE;
     }
     g_option_context_free(oc);
     int rc = ESIM_EXIT_USAGE;
     esim_keylog *kl = NULL;
+    esim_tls_keylog *tkl = esim_tls_keylog_new();
     esim_trace *t = NULL;
     esim_error err = {{0}};
     if (extract && g_mkdir_with_parents(extract, 0755) != 0) {
@@ -383,9 +441,12 @@ int esim_cmd_trace(int argc, char **argv)
             goto done;
         }
     }
+    if (!tkl || load_tls_keys(tkl, tls_keylog_path) != 0)
+        goto done;
     o.findings = g_ptr_array_new_with_free_func(g_free);
     esim_trace_opts to = {.decode_trees = o.json && o.verbose, .no_es10_trees = !o.json,
-                          .show_keys = o.show_keys, .extract_dir = extract, .keylog = kl};
+                          .show_keys = o.show_keys, .extract_dir = extract, .keylog = kl,
+                          .tls_keylog = tkl};
     if (!o.no_progress && isatty(2)) {
         to.progress = on_progress;
         to.progress_user = &o;
@@ -418,15 +479,24 @@ int esim_cmd_trace(int argc, char **argv)
                st->verdicts[ESIM_VERDICT_FAILED], st->verdicts[ESIM_VERDICT_CANCELLED],
                st->verdicts[ESIM_VERDICT_INCOMPLETE], st->verdicts[ESIM_VERDICT_DISCOVERED],
                st->sessions_dropped ? " (more sessions than kept)" : "");
+        if (st->pipe.tls_connections)
+            printf("%" PRIu64 " TLS connections: %" PRIu64 " decrypted, %" PRIu64 " not read%s\n",
+                   st->pipe.tls_connections, st->pipe.tls_decrypted, st->pipe.tls_unreadable,
+                   st->pipe.tls_unreadable ? " (see the findings; --tls-keylog, docs/tls.md)" : "");
         if (extract)
             printf("%" PRIu64 " BPP files written to %s\n", st->bpps_extracted, extract);
     }
+    /* TLS that could not be read is a warning finding (an error when a record does not
+     * authenticate); when it leaves the trace without any session, the run failed too */
     bool bad = st->findings_error || st->verdicts[ESIM_VERDICT_FAILED] ||
-               st->verdicts[ESIM_VERDICT_CANCELLED] || st->verdicts[ESIM_VERDICT_INCOMPLETE];
+               st->verdicts[ESIM_VERDICT_CANCELLED] || st->verdicts[ESIM_VERDICT_INCOMPLETE] ||
+               (st->pipe.tls_unreadable && !st->sessions);
     rc = bad ? ESIM_EXIT_FAILED : ESIM_EXIT_OK;
 done:
     esim_trace_free(t);
     esim_keylog_free(kl);
+    esim_tls_keylog_free(tkl);
+    g_free(tls_keylog_path);
     if (o.findings)
         g_ptr_array_free(o.findings, TRUE);
     g_free(extract);

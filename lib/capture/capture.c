@@ -206,6 +206,12 @@ int esim_capture_next(esim_capture *c, esim_packet *pkt, esim_error *err)
                                           : capture_pcapng_next(c, pkt, err);
 }
 
+void esim_capture_on_secrets(esim_capture *c, esim_capture_secrets_cb cb, void *user)
+{
+    c->secrets_cb = cb;
+    c->secrets_user = user;
+}
+
 esim_capture_format esim_capture_get_format(const esim_capture *c)
 {
     return c->format;

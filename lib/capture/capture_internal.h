@@ -47,6 +47,8 @@ struct esim_capture {
     bool in_section;
     uint8_t first[4];     /* the magic read by open(), not yet consumed by the pcapng parser */
     bool have_first;
+    esim_capture_secrets_cb secrets_cb; /* pcapng Decryption Secrets Blocks go here */
+    void *secrets_user;
 };
 
 /* Consumes up to n bytes (n <= ESIM_CAPTURE_BUF) without copying: *p points at them until the

@@ -10,6 +10,7 @@ enum {
     BT_PB = 0x00000002, /* obsolete Packet Block */
     BT_SPB = 0x00000003,
     BT_EPB = 0x00000006,
+    BT_DSB = 0x0000000A,
     BT_SHB = 0x0A0D0D0A,
     OPT_END = 0,
     OPT_IF_TSRESOL = 9,
@@ -94,6 +95,21 @@ static int parse_idb(esim_capture *c, const uint8_t *b, uint32_t n, uint64_t at,
         }
         o += (olen + 3u) & ~3u;
     }
+    return 0;
+}
+
+/* Decryption Secrets Block: secrets type, secrets length, secrets data (padded to 32 bits),
+ * options. */
+static int parse_dsb(esim_capture *c, const uint8_t *b, uint32_t n, uint64_t at, esim_error *err)
+{
+    if (n < 8)
+        return esim_error_set(err, "pcapng decryption secrets block at byte %llu too short",
+                              (unsigned long long)at);
+    uint32_t type = capture_u32(c, b), len = capture_u32(c, b + 4);
+    if (len > n - 8)
+        return esim_error_set(err, "pcapng decryption secrets block at byte %llu: secrets "
+                              "length %u overruns the block", (unsigned long long)at, len);
+    c->secrets_cb(type, b + 8, len, c->secrets_user);
     return 0;
 }
 
@@ -193,8 +209,13 @@ int capture_pcapng_next(esim_capture *c, esim_packet *pkt, esim_error *err)
         if (len < 12 || len % 4)
             return esim_error_set(err, "pcapng block type 0x%08X at byte %llu: bad length %u",
                                   type, (unsigned long long)at, len);
-        bool wanted = type == BT_IDB || type == BT_EPB || type == BT_SPB || type == BT_PB;
+        bool wanted = type == BT_IDB || type == BT_EPB || type == BT_SPB || type == BT_PB ||
+                      (type == BT_DSB && c->secrets_cb);
         uint32_t body = len - 12;
+        if (type == BT_DSB && wanted && body > ESIM_CAPTURE_BUF - 4) {
+            c->secrets_cb(0, NULL, body, c->secrets_user); /* too large to hold: skipped */
+            wanted = false;
+        }
         if (!wanted) {
             if (capture_skip(c, (uint64_t)body + 4, err) < 0)
                 return -1;
@@ -216,6 +237,11 @@ int capture_pcapng_next(esim_capture *c, esim_packet *pkt, esim_error *err)
                                   (unsigned long long)at);
         if (type == BT_IDB) {
             if (parse_idb(c, b, body, at, err) < 0)
+                return -1;
+            continue;
+        }
+        if (type == BT_DSB) {
+            if (parse_dsb(c, b, body, at, err) < 0)
                 return -1;
             continue;
         }

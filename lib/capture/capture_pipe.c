@@ -22,6 +22,8 @@ struct esim_pipe {
     esim_pipe_stats st;
     card cards[ESIM_PIPE_MAX_CARDS];
     esim_tcp_reasm *tcp;
+    esim_tls *tls;
+    esim_tls_keylog *tls_keys, *own_keys; /* own_keys: made when the handlers give none */
     bool full_warned;
 };
 
@@ -39,9 +41,22 @@ static void on_http(const esim_http_event *ev, void *user)
         p->h.http(ev, p->h.user);
 }
 
-static void on_tcp(const esim_tcp_event *ev, void *user)
+/* TCP flows go through the TLS layer; plain and decrypted bytes come out here */
+static void on_plain(const esim_tcp_event *ev, void *user)
 {
     esim_http_on_tcp(ev, on_http, user);
+}
+
+static void on_tcp(const esim_tcp_event *ev, void *user)
+{
+    esim_tls_on_tcp(((esim_pipe *)user)->tls, ev);
+}
+
+static void on_tls_report(const esim_tls_report *r, void *user)
+{
+    esim_pipe *p = user;
+    if (p->h.tls)
+        p->h.tls(r, p->h.user);
 }
 
 static void warn(esim_pipe *p, uint64_t frame, const char *msg)
@@ -57,9 +72,13 @@ esim_pipe *esim_pipe_new(const esim_pipe_handlers *h)
     if (!p)
         return NULL;
     p->h = *h;
+    p->tls_keys = h->tls_keys;
+    if (!p->tls_keys)
+        p->tls_keys = p->own_keys = esim_tls_keylog_new();
     p->tcp = esim_tcp_new(on_tcp, p, NULL);
-    if (!p->tcp) {
-        free(p);
+    p->tls = esim_tls_new(on_plain, p, p->tls_keys, on_tls_report, p);
+    if (!p->tcp || !p->tls || !p->tls_keys) {
+        esim_pipe_free(p);
         return NULL;
     }
     return p;
@@ -226,7 +245,21 @@ void esim_pipe_finish(esim_pipe *p)
 
 const esim_pipe_stats *esim_pipe_get_stats(const esim_pipe *p)
 {
+    esim_pipe *w = (esim_pipe *)p; /* the TLS figures are collected on demand */
+    const esim_tls_stats *ts = esim_tls_get_stats(p->tls);
+    w->st.tls_connections = ts->connections;
+    w->st.tls_decrypted = ts->decrypted;
+    w->st.tls_unreadable = ts->unreadable;
     return &p->st;
+}
+
+void esim_pipe_secrets(uint32_t type, const uint8_t *data, size_t len, void *pipe)
+{
+    esim_pipe *p = pipe;
+    if (!data)
+        warn(p, 0, "a pcapng decryption secrets block is too large to read: skipped");
+    else if (type == ESIM_SECRETS_TLS_KEYLOG)
+        esim_tls_keylog_add_text(p->tls_keys, (const char *)data, len);
 }
 
 void esim_pipe_free(esim_pipe *p)
@@ -238,7 +271,9 @@ void esim_pipe_free(esim_pipe *p)
         esim_ccid_free(p->cards[i].ccid);
         esim_apdu_free(p->cards[i].apdu);
     }
-    esim_tcp_free(p->tcp);
+    esim_tcp_free(p->tcp); /* closes every flow, through the TLS layer */
+    esim_tls_free(p->tls);
+    esim_tls_keylog_free(p->own_keys);
     free(p);
 }
 
@@ -253,13 +288,14 @@ int esim_pipe_run_file(const char *path, const esim_pipe_handlers *h, esim_pipe_
         esim_capture_close(c);
         return esim_error_set(err, "out of memory");
     }
+    esim_capture_on_secrets(c, esim_pipe_secrets, p);
     esim_packet pk;
     int r;
     while ((r = esim_capture_next(c, &pk, err)) == 1)
         esim_pipe_packet(p, &pk);
     esim_pipe_finish(p);
     if (stats)
-        *stats = p->st;
+        *stats = *esim_pipe_get_stats(p);
     esim_pipe_free(p);
     esim_capture_close(c);
     if (r < 0)

@@ -38,6 +38,24 @@ static void on_warning(uint64_t frame, const char *msg, void *user)
     tr_finding(user, ESIM_SEV_WARNING, frame, 0, 0, -1, "%s", msg);
 }
 
+/* A TLS connection whose data was not read (docs/tls.md): a wrong key or a record that does not
+ * authenticate is an error; missing keys and the rest are warnings (the analysis is partial). */
+static void on_tls(const esim_tls_report *r, void *user)
+{
+    esim_trace *t = user;
+    esim_severity sev = r->problem == ESIM_TLS_BAD_KEY ? ESIM_SEV_ERROR : ESIM_SEV_WARNING;
+    char text[400];
+    esim_tls_report_format(r, text, sizeof text);
+    if (sev == ESIM_SEV_ERROR)
+        t->st.findings_error++;
+    else
+        t->st.findings_warning++;
+    esim_trace_event ev = {.type = ESIM_TRACE_EV_FINDING, .frame = r->frame, .frame_last = r->frame,
+                           .sec = r->ts_sec, .nsec = r->ts_nsec, .card = -1, .severity = sev,
+                           .text = text, .tls = r};
+    tr_emit(t, &ev);
+}
+
 /* ---- public ---- */
 
 esim_trace *esim_trace_new(const esim_trace_opts *o, esim_trace_cb cb, void *user)
@@ -80,7 +98,7 @@ void esim_trace_free(esim_trace *t)
 esim_pipe_handlers esim_trace_handlers(esim_trace *t)
 {
     return (esim_pipe_handlers){.apdu = tr_on_apdu, .http = tr_on_http, .warning = on_warning,
-                                .user = t};
+                                .user = t, .tls = on_tls, .tls_keys = t->o.tls_keylog};
 }
 
 void esim_trace_finish(esim_trace *t)
@@ -129,6 +147,7 @@ static int run(esim_trace *t, esim_capture *c, const char *name, esim_error *err
         esim_capture_close(c);
         return esim_error_set(err, "out of memory");
     }
+    esim_capture_on_secrets(c, esim_pipe_secrets, p);
     esim_packet pk;
     int r;
     uint64_t count = 0;

@@ -42,8 +42,27 @@ typedef struct layout {
     bool t1;
     bool http;
     size_t mss;
-    bool tls;               /* HTTPS on 443, with an SSLKEYLOGFILE beside the capture */
+    const struct tls_variant *tls; /* HTTPS on 443, with an SSLKEYLOGFILE beside the capture;
+                                    * NULL (false) = plain HTTP */
 } layout;
+
+typedef struct tls_variant {
+    int version;            /* 0 = TLS 1.2, or TLS1_3_VERSION */
+    const char *suite;      /* NULL = the SGP.22 default of the version */
+    bool per_call;          /* one connection per HTTP exchange */
+    bool resume;            /* later connections resume the TLS session */
+} tls_variant;
+
+/* SGP.22 2.6.6 TLS 1.2 with AES-128-GCM, one kept-alive connection per server */
+static const tls_variant tls12_gcm = {0, NULL, false, false};
+/* TLS 1.3 (SGP.22 v3), kept alive */
+static const tls_variant tls13_gcm = {TLS1_3_VERSION, NULL, false, false};
+/* SGP.22's other TLS 1.2 suite (CBC, encrypt-then-MAC), a connection per function, each
+ * resuming the first one's session */
+static const tls_variant tls12_cbc_percall = {0, "ECDHE-ECDSA-AES128-SHA256", true, true};
+/* TLS 1.3 with ChaCha20-Poly1305, a connection per function resumed with a ticket (PSK) */
+static const tls_variant tls13_chacha_percall = {TLS1_3_VERSION, "TLS_CHACHA20_POLY1305_SHA256",
+                                                 true, true};
 
 static void render_one(gen *g, const sg_transcript *t, const layout *l, const char *keylog,
                        size_t keylog_len, const sg_pki *pki)
@@ -70,9 +89,11 @@ static void render_one(gen *g, const sg_transcript *t, const layout *l, const ch
     sg_render_opts o = {.gsmtap_port = l->gsmtap_lt ? &sim : NULL,
                         .ccid_port = l->ccid_lt ? &usb : NULL, .t1 = l->t1,
                         .http_port = l->http ? &net : NULL, .mss = l->mss ? l->mss : 1460,
-                        .http_port_no = 80};
+                        .http_port_no = 80, .per_call = l->tls && l->tls->per_call};
     sg_tls_cfg tc = {pki->c[SG_CERT_DPTLS].x509, pki->c[SG_CERT_DPTLS].key.pk,
-                     pki->c[SG_CERT_CI].x509, g_string_new(NULL)};
+                     pki->c[SG_CERT_CI].x509, g_string_new(NULL), l->tls ? l->tls->version : 0,
+                     l->tls ? l->tls->suite : NULL, l->tls && l->tls->resume, NULL, NULL,
+                     {NULL, NULL}};
     if (l->tls) {
         o.tls = &tc;
         o.http_port_no = 443;
@@ -88,6 +109,7 @@ static void render_one(gen *g, const sg_transcript *t, const layout *l, const ch
         g_free(sk);
     }
     g_string_free(tc.keylog, TRUE);
+    sg_tls_cfg_clear(&tc);
     if (sg_cap_close(&cap) != 0)
         fail(g, l->name);
     g_free(path);
@@ -125,7 +147,11 @@ static const layout happy_layouts[] = {
     {"happy_http.pcap", false, 0, 0, false, true, 1460, false},
     {"happy_http_mss536.pcap", false, 0, 0, false, true, 536, false},
     {"happy_multi.pcapng", true, SG_LT_LINUX_SLL, USBMON, false, true, 1460, false},
-    {"happy_https.pcapng", true, 0, USBMON, false, true, 1460, true},
+    {"happy_https.pcapng", true, 0, USBMON, false, true, 1460, &tls12_gcm},
+    /* HTTPS only: their plain twin is happy_http.pcap */
+    {"happy_https13.pcapng", true, 0, 0, false, true, 1460, &tls13_gcm},
+    {"happy_https_percall.pcapng", true, 0, 0, false, true, 1460, &tls12_cbc_percall},
+    {"happy_https13_percall.pcapng", true, 0, 0, false, true, 1460, &tls13_chacha_percall},
 };
 
 static const struct {

@@ -10,6 +10,7 @@ typedef struct rctx {
     sg_tcp tcp[2];
     bool open[2];
     sg_tls *tls[2];
+    unsigned conns;          /* connections opened (per_call: each from a new client port) */
     bool failed;
 } rctx;
 
@@ -100,10 +101,13 @@ static void http(rctx *r, const sg_ev *e)
     int h = e->host & 1;
     if (!r->open[h]) {
         sg_ep c = lpa, s = srv[h];
-        c.port = (uint16_t)(49152 + 3 * h + 17);
+        uint32_t n = r->o->per_call ? r->conns : 0;
+        c.port = (uint16_t)(49152 + 3 * h + 17 + 2 * n);
         s.port = r->o->http_port_no;
-        sg_tcp_init(&r->tcp[h], r->o->http_port, &c, &s, 0x3A1C5D00u + (uint32_t)h * 0x1000000u,
-                    0x9B2E7700u + (uint32_t)h * 0x2000000u, r->o->mss);
+        sg_tcp_init(&r->tcp[h], r->o->http_port, &c, &s,
+                    0x3A1C5D00u + (uint32_t)h * 0x1000000u + n * 0x10000u,
+                    0x9B2E7700u + (uint32_t)h * 0x2000000u + n * 0x20000u, r->o->mss);
+        r->conns++;
         sg_tcp_connect(&r->tcp[h]);
         r->open[h] = true;
         if (r->o->tls)
@@ -113,10 +117,16 @@ static void http(rctx *r, const sg_ev *e)
     if (r->o->tls) {
         if (!r->tls[h] || sg_tls_exchange(r->tls[h], e->cmd, e->cmd_len, e->rsp, e->rsp_len) != 0)
             r->failed = true;
-        return;
+    } else {
+        sg_tcp_send(&r->tcp[h], 0, e->cmd, e->cmd_len);
+        sg_tcp_send(&r->tcp[h], 1, e->rsp, e->rsp_len);
     }
-    sg_tcp_send(&r->tcp[h], 0, e->cmd, e->cmd_len);
-    sg_tcp_send(&r->tcp[h], 1, e->rsp, e->rsp_len);
+    if (r->o->per_call) { /* one connection per function: close_notify, then FIN */
+        sg_tls_end(r->tls[h], true);
+        r->tls[h] = NULL;
+        sg_tcp_close(&r->tcp[h]);
+        r->open[h] = false;
+    }
 }
 
 int sg_render(const sg_transcript *t, const sg_render_opts *o)

@@ -18,7 +18,8 @@ typedef struct sg_render_opts {
     sg_port *http_port;      /* NULL = no HTTP in this capture */
     size_t mss;
     uint16_t http_port_no;   /* 80, or 443 with tls */
-    const sg_tls_cfg *tls;   /* HTTPS: NULL = plain HTTP */
+    sg_tls_cfg *tls;         /* HTTPS: NULL = plain HTTP */
+    bool per_call;           /* a new TCP (and TLS) connection for every HTTP exchange */
 } sg_render_opts;
 
 /* Returns 0, 1 when the transcript asked to cut the capture short, -1 when TLS failed. */

@@ -6,7 +6,8 @@
 
 struct sg_tls {
     sg_tcp *tcp;
-    SSL_CTX *cctx, *sctx;
+    sg_tls_cfg *cfg;
+    int slot;               /* cfg->session index: 0 SM-DP+, 1 SM-DS */
     SSL *c, *s;
     BIO *c_net, *s_net;     /* the network side of each end's BIO pair */
 };
@@ -40,12 +41,19 @@ static SSL_CTX *ctx(bool server, const sg_tls_cfg *cfg)
     SSL_CTX *x = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (!x)
         return NULL;
-    /* SGP.22 2.6.6: TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 */
-    SSL_CTX_set_min_proto_version(x, TLS1_2_VERSION);
-    SSL_CTX_set_max_proto_version(x, TLS1_2_VERSION);
-    SSL_CTX_set_cipher_list(x, "ECDHE-ECDSA-AES128-GCM-SHA256");
-    SSL_CTX_set_options(x, SSL_OP_NO_TICKET);
+    /* SGP.22 2.6.6: TLS 1.2, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (or AES_128_CBC_SHA256);
+     * SGP.22 v3: TLS 1.3 */
+    int v = cfg->version ? cfg->version : TLS1_2_VERSION;
+    SSL_CTX_set_min_proto_version(x, v);
+    SSL_CTX_set_max_proto_version(x, v);
+    if (v == TLS1_3_VERSION)
+        SSL_CTX_set_ciphersuites(x, cfg->suite ? cfg->suite : "TLS_AES_128_GCM_SHA256");
+    else
+        SSL_CTX_set_cipher_list(x, cfg->suite ? cfg->suite : "ECDHE-ECDSA-AES128-GCM-SHA256");
+    if (!cfg->resume)
+        SSL_CTX_set_options(x, SSL_OP_NO_TICKET);
     if (server) {
+        SSL_CTX_set_session_id_context(x, (const unsigned char *)"esim-samplegen", 14);
         SSL_CTX_use_certificate(x, cfg->cert);
         SSL_CTX_use_PrivateKey(x, cfg->key);
     } else {
@@ -57,20 +65,36 @@ static SSL_CTX *ctx(bool server, const sg_tls_cfg *cfg)
     return x;
 }
 
-sg_tls *sg_tls_start(sg_tcp *t, const sg_tls_cfg *cfg, const char *sni)
+void sg_tls_cfg_clear(sg_tls_cfg *cfg)
+{
+    SSL_CTX_free(cfg->cctx);
+    SSL_CTX_free(cfg->sctx);
+    SSL_SESSION_free(cfg->session[0]);
+    SSL_SESSION_free(cfg->session[1]);
+    cfg->cctx = cfg->sctx = NULL;
+    cfg->session[0] = cfg->session[1] = NULL;
+}
+
+sg_tls *sg_tls_start(sg_tcp *t, sg_tls_cfg *cfg, const char *sni)
 {
     sg_tls *s = calloc(1, sizeof *s);
     BIO *cb = NULL, *sb = NULL;
     keylog_target = cfg->keylog;
     s->tcp = t;
-    s->cctx = ctx(false, cfg);
-    s->sctx = ctx(true, cfg);
-    if (!s->cctx || !s->sctx || !(s->c = SSL_new(s->cctx)) || !(s->s = SSL_new(s->sctx)) ||
+    s->cfg = cfg;
+    s->slot = strstr(sni, "smds") ? 1 : 0;
+    if (!cfg->cctx)
+        cfg->cctx = ctx(false, cfg);
+    if (!cfg->sctx)
+        cfg->sctx = ctx(true, cfg);
+    if (!cfg->cctx || !cfg->sctx || !(s->c = SSL_new(cfg->cctx)) || !(s->s = SSL_new(cfg->sctx)) ||
         !BIO_new_bio_pair(&cb, 0, &s->c_net, 0) || !BIO_new_bio_pair(&sb, 0, &s->s_net, 0))
         goto fail;
     SSL_set_bio(s->c, cb, cb);
     SSL_set_bio(s->s, sb, sb);
     SSL_set_tlsext_host_name(s->c, sni);
+    if (cfg->resume && cfg->session[s->slot])
+        SSL_set_session(s->c, cfg->session[s->slot]);
     SSL_set_connect_state(s->c);
     SSL_set_accept_state(s->s);
     for (int i = 0; i < 20; i++) {
@@ -116,6 +140,10 @@ void sg_tls_end(sg_tls *s, bool notify)
 {
     if (!s)
         return;
+    if (s->cfg && s->cfg->resume && s->c && SSL_is_init_finished(s->c)) {
+        SSL_SESSION_free(s->cfg->session[s->slot]);
+        s->cfg->session[s->slot] = SSL_get1_session(s->c);
+    }
     if (notify && s->c && s->s && SSL_is_init_finished(s->c)) {
         SSL_shutdown(s->c);
         pump(s, 0);
@@ -126,8 +154,6 @@ void sg_tls_end(sg_tls *s, bool notify)
     SSL_free(s->s);
     BIO_free(s->c_net);
     BIO_free(s->s_net);
-    SSL_CTX_free(s->cctx);
-    SSL_CTX_free(s->sctx);
     keylog_target = NULL;
     free(s);
 }

@@ -94,6 +94,20 @@ got=$(ts "$f" -o "tls.keylog_file:$S/happy_https.sslkeylog" -Y http.request -T f
 [ "$got" = "$expect" ] || fail "https: decrypted request URIs: $got"
 out=$(ts "$f" -o "tls.keylog_file:$S/happy_https.sslkeylog" -z expert -q)
 grep -qE '^(Errors|Warns) \(' <<<"$out" && fail "https: expert errors/warnings after decryption"
+# the HTTPS-only variants (TLS 1.3 kept alive; TLS 1.2 CBC and TLS 1.3 ChaCha20, a connection per
+# call, resumed): Wireshark decrypts the same six calls; resumed handshakes carry no certificate
+for v in "happy_https13 0x1301 2" "happy_https_percall 0xc023 6" "happy_https13_percall 0x1303 6"; do
+    set -- $v
+    f=$S/$1.pcapng
+    [ "$(ts "$f" -Y 'tls.handshake.type == 2' -T fields -e tls.handshake.ciphersuite | sort -u)" = "$2" ] || fail "$1: cipher suite"
+    [ "$(ts "$f" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' | wc -l)" = "$3" ] || fail "$1: not $3 connections"
+    got=$(ts "$f" -o "tls.keylog_file:$S/$1.sslkeylog" -Y http.request -T fields -e http.request.uri)
+    [ "$got" = "$expect" ] || fail "$1: decrypted request URIs: $got"
+    out=$(ts "$f" -o "tls.keylog_file:$S/$1.sslkeylog" -z expert -q)
+    grep -qE '^(Errors|Warns) \(' <<<"$out" && fail "$1: expert errors/warnings after decryption"
+done
+[ "$(ts "$S/happy_https_percall.pcapng" -Y 'tls.handshake.type == 11' | wc -l)" = 2 ] || fail "https_percall: sessions not resumed"
+[ "$(ts "$S/happy_https13_percall.pcapng" -Y 'tls.handshake.extensions.psk.identity.identity' | wc -l)" = 4 ] || fail "https13_percall: no PSK resumption"
 
 # 5. the pcapng with three interfaces of three link types
 f=$S/happy_multi.pcapng

@@ -109,7 +109,7 @@ static void mixed_pcapng(void **state)
     esim_capture *c = esim_capture_open_mem(cap.p, cap.n, &err);
     assert_non_null(c);
     sink s = {0};
-    esim_pipe_handlers h = {on_apdu, on_http, on_warning, &s};
+    esim_pipe_handlers h = {.apdu = on_apdu, .http = on_http, .warning = on_warning, .user = &s};
     esim_pipe *pipe = esim_pipe_new(&h);
     esim_packet pk;
     while (esim_capture_next(c, &pk, &err) == 1)

@@ -160,7 +160,7 @@ static void real_simtrace_pipe(void **state)
     (void)state;
     const char *path = trace;
     pipe_sink s = {0};
-    esim_pipe_handlers h = {pipe_apdu, NULL, pipe_warning, &s};
+    esim_pipe_handlers h = {.apdu = pipe_apdu, .warning = pipe_warning, .user = &s};
     esim_pipe_stats st;
     esim_error err = {{0}};
     assert_int_equal(esim_pipe_run_file(path, &h, &st, &err), 0);

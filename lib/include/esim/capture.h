@@ -50,5 +50,14 @@ esim_capture *esim_capture_open_mem(const uint8_t *buf, size_t len, esim_error *
  * Unknown pcapng blocks are skipped. No allocation per packet. */
 int esim_capture_next(esim_capture *c, esim_packet *pkt, esim_error *err);
 esim_capture_format esim_capture_get_format(const esim_capture *c);
+
+/* pcapng Decryption Secrets Block (block type 0x0000000A, what `editcap --inject-secrets` writes):
+ * secrets type and data. A block larger than the reader's buffer arrives with data NULL and len =
+ * its secrets length (skipped). */
+#define ESIM_SECRETS_TLS_KEYLOG 0x544C534Bu /* "TLSK": NSS key log text */
+typedef void (*esim_capture_secrets_cb)(uint32_t type, const uint8_t *data, size_t len,
+                                        void *user);
+/* Decryption Secrets Blocks read from here on go to cb (without it they are skipped). */
+void esim_capture_on_secrets(esim_capture *c, esim_capture_secrets_cb cb, void *user);
 void esim_capture_close(esim_capture *c);
 #endif

@@ -7,6 +7,7 @@
 #include "esim/apdu.h"
 #include "esim/capture.h"
 #include "esim/http.h"
+#include "esim/tls.h"
 
 #define ESIM_PIPE_MAX_CARDS 32
 
@@ -24,11 +25,18 @@ typedef struct esim_pipe_handlers {
     /* a packet that could not be decoded (the pipeline goes on) */
     void (*warning)(uint64_t frame, const char *msg, void *user);
     void *user;
+    /* TLS (tls.h): every TCP flow passes the TLS layer before HTTP. A connection whose
+     * application data could not be read is reported here (NULL: not reported). */
+    void (*tls)(const esim_tls_report *r, void *user);
+    /* TLS secrets (NULL: only those of the capture's pcapng Decryption Secrets Blocks, which
+     * esim_pipe_secrets also adds to this key log when given). */
+    esim_tls_keylog *tls_keys;
 } esim_pipe_handlers;
 
 typedef struct esim_pipe_stats {
     uint64_t packets, gsmtap, ccid, tcp, other, warnings;
     unsigned cards;
+    uint64_t tls_connections, tls_decrypted, tls_unreadable; /* TLS flows: all, read, reported */
 } esim_pipe_stats;
 
 typedef struct esim_pipe esim_pipe;
@@ -39,6 +47,10 @@ void esim_pipe_packet(esim_pipe *p, const esim_packet *pk);
 void esim_pipe_finish(esim_pipe *p);
 const esim_pipe_stats *esim_pipe_get_stats(const esim_pipe *p);
 void esim_pipe_free(esim_pipe *p);
+
+/* An esim_capture_secrets_cb (esim_capture_on_secrets(capture, esim_pipe_secrets, pipe)): TLS
+ * key log secrets of a pcapng Decryption Secrets Block are added to the pipe's key log. */
+void esim_pipe_secrets(uint32_t type, const uint8_t *data, size_t len, void *pipe);
 
 /* Reads a whole capture file ("-" = stdin) through a pipeline. Returns 0, or -1 when the file
  * cannot be read or is malformed (err; events up to that point were delivered). */

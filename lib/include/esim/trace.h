@@ -51,6 +51,7 @@ typedef struct esim_trace_event {
     /* FINDING */
     esim_severity severity;
     const char *text;
+    const esim_tls_report *tls;        /* a TLS connection that could not be read, or NULL */
     /* SESSION */
     const esim_session *session;
 } esim_trace_event;
@@ -64,6 +65,8 @@ typedef struct esim_trace_opts {
     bool show_keys;            /* trees show key material */
     const char *extract_dir;   /* write BPPs here (NULL: no) */
     const esim_keylog *keylog; /* decrypt BPPs with these keys (NULL: no) */
+    esim_tls_keylog *tls_keylog; /* decrypt TLS with these secrets (NULL: only the capture's own,
+                                  * from pcapng Decryption Secrets Blocks, which are added here) */
     void (*progress)(uint64_t packets, void *user); /* every 65536 packets (NULL: none) */
     void *progress_user;
 } esim_trace_opts;
