@@ -47,6 +47,7 @@ struct esim_capture {
     bool in_section;
     uint8_t first[4];     /* the magic read by open(), not yet consumed by the pcapng parser */
     bool have_first;
+    uint64_t empty_run, empty_run_first; /* consecutive empty frames, and the first of them */
 };
 
 /* Consumes up to n bytes (n <= ESIM_CAPTURE_BUF) without copying: *p points at them until the
