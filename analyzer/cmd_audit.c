@@ -85,9 +85,13 @@ static int audit_capture(const char *name, const uint8_t *d, size_t n, const esi
 {
     if (!kl)
         return esim_error_set(err, "a capture needs --keylog to open the profiles it carries");
-    char *dir = g_dir_make_tmp("esimscope-audit-XXXXXX", NULL);
-    if (!dir)
-        return esim_error_set(err, "cannot create a temporary folder");
+    GError *gerr = NULL;
+    char *dir = g_dir_make_tmp("esimscope-audit-XXXXXX", &gerr);
+    if (!dir) {
+        esim_error_set(err, "cannot create a temporary folder: %s", gerr ? gerr->message : "?");
+        g_clear_error(&gerr);
+        return -1;
+    }
     esim_trace_opts to = {.extract_dir = dir};
     esim_trace *t = esim_trace_new(&to, trace_quiet, NULL);
     int rc = !t ? esim_error_set(err, "out of memory")
@@ -121,8 +125,11 @@ static int audit_capture(const char *name, const uint8_t *d, size_t n, const esi
         gsize len = 0;
         gchar *label = g_strdup_printf("%s: %.*s", name, (int)(dash - fn), fn);
         esim_audit_report rep;
-        if (!g_file_get_contents(path, &data, &len, NULL))
-            rc = esim_error_set(err, "cannot read %s", path);
+        GError *rerr = NULL;
+        if (!g_file_get_contents(path, &data, &len, &rerr)) {
+            rc = esim_error_set(err, "%s", rerr ? rerr->message : path);
+            g_clear_error(&rerr);
+        }
         else if (esim_audit_bpp((const uint8_t *)data, len, kl, opts, &rep, err) != 0)
             rc = esim_error_prefix(err, "%s", label + strlen(name) + 2);
         else {
@@ -165,7 +172,10 @@ int esim_cmd_audit(int argc, char **argv)
     GOptionContext *oc = g_option_context_new("FILE...");
     g_option_context_set_summary(oc, "Audits SAIP profile packages (UPP DER, or a BPP with --keylog): structure, "
                                      "ICCID/IMSI, TS.48 test profiles, published or trivial keys, RFM security "
-                                     "levels, default PINs, applets. Checks: docs/audit.md.");
+                                     "levels, default PINs, applets. Checks: docs/audit.md.\n\n"
+                                     "Exit status: 0 no finding at the --fail-on level, 1 a "
+                                     "finding at that level, 2 bad usage or input that is not a "
+                                     "profile package, BPP or capture.");
     g_option_context_add_main_entries(oc, entries, NULL);
     GError *gerr = NULL;
     int rc = ESIM_EXIT_USAGE;

@@ -64,7 +64,10 @@ int esim_cmd_decode(int argc, char **argv)
     GOptionContext *oc = g_option_context_new("FILE|-");
     g_option_context_set_summary(oc, "Decodes one SGP.22 message (ES8+/ES9+/ES10/ES11), Bound "
                                      "Profile Package, SAIP profile package or certificate.\n"
-                                     "Input: DER, base64 (PEM too) or hex, detected.");
+                                     "Input: DER, base64 (PEM too) or hex, detected, at most 64 "
+                                     "MiB; captures are read by trace and apdus.\n\n"
+                                     "Exit status: 0 decoded, 2 bad usage or input that does "
+                                     "not decode.");
     g_option_context_add_main_entries(oc, entries, NULL);
     GError *gerr = NULL;
     int rc = ESIM_EXIT_USAGE;

@@ -69,6 +69,8 @@ mkdir "$T/keylog.d"
 check "trace: key log is a directory" 2 "reading key log .*keylog.d failed: Is a directory" \
     "$E" trace --keylog "$T/keylog.d" "$S/happy_http.pcap"
 check "audit: key log is a directory" 2 "Is a directory" "$E" audit --keylog "$T/keylog.d" "$S/happy_http.pcap"
+check "audit: policy is a directory" 2 "reading policy file failed: Is a directory" \
+    "$E" audit --policy "$T/keylog.d" "$ESIM_SOURCE_DIR/tests/data/audit_clean.der"
 check "trace: capture missing" 2 "No such file or directory" "$E" trace "$T/missing.pcap"
 check "trace: capture is a directory" 2 "Is a directory" "$E" trace "$T"
 check "decode: a directory" 2 "Is a directory" "$E" decode "$T"

@@ -94,7 +94,7 @@ done
 check "decode on a capture from stdin" 2 "a pcap capture" sh -c "\"$E\" decode - < \"$S/happy_http.pcap\""
 
 # --- every command's --help states its exit status ---
-for cmd in trace apdus bpp; do
+for cmd in trace apdus bpp decode profile audit; do
     check "$cmd --help: exit status" 0 "Exit status" "$E" $cmd --help
 done
 
