@@ -29,9 +29,13 @@ as_nobody() {
 }
 # ts ARGS...: tshark with the plugin; tsn ARGS...: tshark without it (empty plugin folder).
 # With a sanitized plugin (scripts/test-plugin.sh --sanitize) ESIM_TSHARK_PRELOAD names the ASan
-# runtime, which must be loaded before anything else in the uninstrumented tshark.
+# runtime, which must be loaded before anything else in the uninstrumented tshark. tshark's extcap
+# helpers (androiddump, ...) would inherit it and hang at exit (a locale lock in libp11-kit's
+# destructor): an empty extcap folder keeps them out.
+mkdir -p "$T/noextcap"
 ts() {
-    as_nobody env WIRESHARK_PLUGIN_DIR="$T/plugins" ${ESIM_TSHARK_PRELOAD:+LD_PRELOAD=$ESIM_TSHARK_PRELOAD} \
+    as_nobody env WIRESHARK_PLUGIN_DIR="$T/plugins" \
+        ${ESIM_TSHARK_PRELOAD:+LD_PRELOAD=$ESIM_TSHARK_PRELOAD WIRESHARK_EXTCAP_DIR=$T/noextcap} \
         tshark "$@" 2>>"$T/stderr"
 }
 tsn() { as_nobody env WIRESHARK_PLUGIN_DIR="$T/noplugins" tshark "$@" 2>>"$T/stderr"; }
