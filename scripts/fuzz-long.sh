@@ -2,8 +2,8 @@
 # Long fuzzing run (opt-in; CI fuzzes each harness for ESIM_FUZZ_SECONDS only): every libFuzzer
 # harness of tests/fuzz/ for ESIM_FUZZ_LONG_SECONDS (default 300) from the corpus kept in the
 # repository (tests/fuzz/corpus/<harness>/, plus the sample captures for the capture harnesses).
-# What a run finds that adds coverage is merged back into that corpus (libFuzzer -merge=1, inputs
-# up to 64 KiB), so the next CI run starts from it: commit the grown corpus. A crash, leak,
+# What a run finds that adds coverage (new edges) is merged back into that corpus (libFuzzer
+# -merge=1, inputs up to 64 KiB), so the next CI run starts from it: commit the grown corpus. A crash, leak,
 # timeout or sanitizer report (UBSan is fatal in this build) stops with the reproducer kept in
 # build-fuzz/long/.
 #
@@ -68,8 +68,8 @@ for h in "${harnesses[@]}"; do
   fi
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$bin" "${args[@]}" "$work" "${seeds[@]}" >"$log" 2>&1
   rc=$?
-  execs=$(awk -F': *' '/stat::number_of_executed_units/ { print $2 }' "$log" | tail -1)
-  rate=$(awk -F': *' '/stat::average_exec_per_sec/ { print $2 }' "$log" | tail -1)
+  execs=$(awk '/stat::number_of_executed_units/ { print $NF }' "$log" | tail -1)
+  rate=$(awk '/stat::average_exec_per_sec/ { print $NF }' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{ print $2 }')
   if [ $rc != 0 ] || ls "$art" | grep -q .; then
     echo "FAIL: $h (exit $rc): reproducer in $art, log $log"
@@ -77,12 +77,13 @@ for h in "${harnesses[@]}"; do
     failed=1
     continue
   fi
-  # keep what adds coverage (small inputs only) in the repository corpus
+  # keep what adds coverage (small inputs only) in the repository corpus: edges, not hit-count
+  # buckets (-use_counters=0), so the kept corpus stays a few hundred files
   small=$out/$h.small
   rm -rf "$small"
   mkdir -p "$small"
   find "$work" -type f -size -65k -exec cp -t "$small" {} +
-  "$bin" -merge=1 "$keep" "$small" >"$out/$h.merge.log" 2>&1 \
+  "$bin" -merge=1 -use_counters=0 "$keep" "$small" >"$out/$h.merge.log" 2>&1 \
     || { echo "FAIL: $h: merge (see $out/$h.merge.log)"; failed=1; continue; }
   after=$(find "$keep" -type f | wc -l)
   line="| $h | $secs | ${execs:-?} | ${rate:-?} | ${cov:-?} | $before -> $after files |"
