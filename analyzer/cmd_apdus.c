@@ -1,15 +1,22 @@
 /* esimscope apdus: developer view of a capture's card traffic (GSMTAP-SIM, USB CCID) and HTTP
  * messages, one line per event, as the capture input layers see them. */
 #include <glib.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
 #include "esim/capture_pipe.h"
 #include "esim/hex.h"
 
+/* Warnings printed on standard error before the rest are only counted (a damaged capture can
+ * give one per frame, millions). */
+#define WARNINGS_SHOWN 20
+
 typedef struct opts {
     gboolean hex, quiet_http;
     unsigned findings;
+    uint64_t warnings_hidden;
+    unsigned warnings_shown;
 } opts;
 
 static void print_hex(const char *label, const uint8_t *d, size_t n)
@@ -82,8 +89,39 @@ static void on_http(const esim_http_event *ev, void *user)
 
 static void on_warning(uint64_t frame, const char *msg, void *user)
 {
-    (void)user;
+    opts *o = user;
+    if (o->warnings_shown >= WARNINGS_SHOWN) {
+        o->warnings_hidden++;
+        return;
+    }
+    o->warnings_shown++;
     fprintf(stderr, "esimscope apdus: frame %llu: %s\n", (unsigned long long)frame, msg);
+}
+
+/* Like esimscope trace: a capture that cannot be opened is bad input (-1); one that breaks off
+ * after its header (truncated, a malformed record, a run of empty frames) has its events listed
+ * and the break as a finding (*broken). */
+static int run(const char *path, const esim_pipe_handlers *h, esim_pipe_stats *st,
+               bool *broken, esim_error *err)
+{
+    esim_capture *c = esim_capture_open(path, err);
+    if (!c)
+        return -1;
+    esim_pipe *p = esim_pipe_new(h);
+    if (!p) {
+        esim_capture_close(c);
+        return esim_error_set(err, "out of memory");
+    }
+    esim_packet pk;
+    int r;
+    while ((r = esim_capture_next(c, &pk, err)) == 1)
+        esim_pipe_packet(p, &pk);
+    esim_pipe_finish(p);
+    *st = *esim_pipe_get_stats(p);
+    esim_pipe_free(p);
+    esim_capture_close(c);
+    *broken = r < 0;
+    return 0;
 }
 
 int esim_cmd_apdus(int argc, char **argv)
@@ -96,7 +134,12 @@ int esim_cmd_apdus(int argc, char **argv)
     GOptionContext *oc = g_option_context_new("CAPTURE|-");
     g_option_context_set_summary(oc, "Lists the APDU exchanges (GSMTAP-SIM, USB CCID), ES10 "
                                      "commands and HTTP messages of a pcap/pcapng capture "
-                                     "(gzip allowed).");
+                                     "(gzip allowed). Undecodable packets are warned about on "
+                                     "standard error (the first 20, then a count).\n\n"
+                                     "Exit status: 0 listed, 1 a finding (an APDU-level protocol "
+                                     "error, or the capture breaks off: truncated, a malformed "
+                                     "record, a run of empty frames), 2 bad usage or unreadable "
+                                     "capture.");
     g_option_context_add_main_entries(oc, entries, NULL);
     GError *gerr = NULL;
     if (!g_option_context_parse(oc, &argc, &argv, &gerr) || argc != 2) {
@@ -107,13 +150,20 @@ int esim_cmd_apdus(int argc, char **argv)
     }
     g_option_context_free(oc);
     esim_pipe_handlers h = {.apdu = on_apdu, .http = on_http, .warning = on_warning, .user = &o};
-    esim_pipe_stats st;
+    esim_pipe_stats st = {0};
     esim_error err = {{0}};
-    int r = esim_pipe_run_file(argv[1], &h, &st, &err);
-    if (r < 0) {
+    bool broken = false;
+    if (run(argv[1], &h, &st, &broken, &err) < 0) {
         fprintf(stderr, "esimscope apdus: %s\n", err.msg);
         return ESIM_EXIT_USAGE;
     }
+    if (broken) {
+        o.findings++;
+        printf("FINDING capture breaks off: %s: %s\n", argv[1], err.msg);
+    }
+    if (o.warnings_hidden)
+        fprintf(stderr, "esimscope apdus: %" PRIu64 " more warnings not shown\n",
+                o.warnings_hidden);
     printf("%llu packets: %llu GSMTAP-SIM, %llu USB CCID, %llu TCP; %u cards; %llu warnings; "
            "%u findings\n",
            (unsigned long long)st.packets, (unsigned long long)st.gsmtap,

@@ -13,14 +13,41 @@
 #include "esim/keylog.h"
 #include "esim/trace.h"
 
-static bool is_capture(const uint8_t *d, size_t n)
+/* The first bytes of a file: is it a capture (pcap, pcapng, gzip)? NULL when not, or for stdin
+ * (read whole and checked after). Captures are streamed from the file, never loaded. */
+static const char *file_container(const char *path)
 {
-    static const uint8_t magics[][4] = {{0xD4, 0xC3, 0xB2, 0xA1}, {0xA1, 0xB2, 0xC3, 0xD4}, {0x4D, 0x3C, 0xB2, 0xA1},
-                                        {0xA1, 0xB2, 0x3C, 0x4D}, {0x0A, 0x0D, 0x0D, 0x0A}};
-    for (size_t i = 0; n >= 4 && i < sizeof magics / sizeof magics[0]; i++)
-        if (memcmp(d, magics[i], 4) == 0)
-            return true;
-    return false;
+    if (!strcmp(path, "-"))
+        return NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL; /* reported by the loader with the OS reason */
+    uint8_t m[4];
+    size_t n = fread(m, 1, sizeof m, f);
+    fclose(f);
+    return esim_input_container(m, n);
+}
+
+/* A profile package is a sequence of ProfileElements, a CHOICE of context-specific constructed
+ * tags (SAIP v3.3.1 §8.1: [0] header, [1] genericFileManagement, ...). */
+static bool looks_like_profile_package(const uint8_t *d, size_t n)
+{
+    return n >= 2 && (d[0] & 0xE0) == 0xA0;
+}
+
+/* For "not a profile package": what the input looks like instead. */
+static void describe(const uint8_t *raw, size_t n, char *out, size_t cap)
+{
+    size_t text = 0;
+    for (size_t i = 0; i < n; i++)
+        text += raw[i] == '\n' || raw[i] == '\r' || raw[i] == '\t' || (raw[i] >= 0x20 && raw[i] != 0x7F);
+    if (n && text == n) {
+        snprintf(out, cap, "text");
+        return;
+    }
+    snprintf(out, cap, "binary data starting with");
+    for (size_t i = 0; i < n && i < 4; i++)
+        snprintf(out + strlen(out), cap - strlen(out), " %02X", raw[i]);
 }
 
 static void trace_quiet(const esim_trace_event *ev, void *user)
@@ -52,17 +79,24 @@ static void emit_report(audit_out *ao, esim_audit_report *rep, const char *sourc
 
 /* A capture: esimscope trace extracts every BPP (ES9+ copy, else the STORE DATA stream) into a
  * private temporary folder; each one is opened with the key log and audited. */
+/* d == NULL: the capture is streamed from the file name. */
 static int audit_capture(const char *name, const uint8_t *d, size_t n, const esim_keylog *kl,
                          const esim_audit_opts *opts, audit_out *ao, esim_error *err)
 {
     if (!kl)
         return esim_error_set(err, "a capture needs --keylog to open the profiles it carries");
-    char *dir = g_dir_make_tmp("esimscope-audit-XXXXXX", NULL);
-    if (!dir)
-        return esim_error_set(err, "cannot create a temporary folder");
+    GError *gerr = NULL;
+    char *dir = g_dir_make_tmp("esimscope-audit-XXXXXX", &gerr);
+    if (!dir) {
+        esim_error_set(err, "cannot create a temporary folder: %s", gerr ? gerr->message : "?");
+        g_clear_error(&gerr);
+        return -1;
+    }
     esim_trace_opts to = {.extract_dir = dir};
     esim_trace *t = esim_trace_new(&to, trace_quiet, NULL);
-    int rc = t ? esim_trace_run_mem(t, d, n, err) : esim_error_set(err, "out of memory");
+    int rc = !t ? esim_error_set(err, "out of memory")
+             : d ? esim_trace_run_mem(t, d, n, err)
+                 : esim_trace_run_file(t, name, err); /* streamed; gzip too */
     esim_trace_free(t);
     GDir *gd = g_dir_open(dir, 0, NULL);
     GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
@@ -91,8 +125,11 @@ static int audit_capture(const char *name, const uint8_t *d, size_t n, const esi
         gsize len = 0;
         gchar *label = g_strdup_printf("%s: %.*s", name, (int)(dash - fn), fn);
         esim_audit_report rep;
-        if (!g_file_get_contents(path, &data, &len, NULL))
-            rc = esim_error_set(err, "cannot read %s", path);
+        GError *rerr = NULL;
+        if (!g_file_get_contents(path, &data, &len, &rerr)) {
+            rc = esim_error_set(err, "%s", rerr ? rerr->message : path);
+            g_clear_error(&rerr);
+        }
         else if (esim_audit_bpp((const uint8_t *)data, len, kl, opts, &rep, err) != 0)
             rc = esim_error_prefix(err, "%s", label + strlen(name) + 2);
         else {
@@ -135,7 +172,10 @@ int esim_cmd_audit(int argc, char **argv)
     GOptionContext *oc = g_option_context_new("FILE...");
     g_option_context_set_summary(oc, "Audits SAIP profile packages (UPP DER, or a BPP with --keylog): structure, "
                                      "ICCID/IMSI, TS.48 test profiles, published or trivial keys, RFM security "
-                                     "levels, default PINs, applets. Checks: docs/audit.md.");
+                                     "levels, default PINs, applets. Checks: docs/audit.md.\n\n"
+                                     "Exit status: 0 no finding at the --fail-on level, 1 a "
+                                     "finding at that level, 2 bad usage or input that is not a "
+                                     "profile package, BPP or capture.");
     g_option_context_add_main_entries(oc, entries, NULL);
     GError *gerr = NULL;
     int rc = ESIM_EXIT_USAGE;
@@ -176,26 +216,45 @@ int esim_cmd_audit(int argc, char **argv)
     jall = json_object_new_array();
     audit_out ao = {.json = json, .gate = gate, .all = jall};
     for (int i = 1; i < argc; i++) {
-        uint8_t *der = NULL;
-        size_t len = 0;
+        uint8_t *raw = NULL, *der = NULL;
+        size_t raw_len = 0, len = 0;
         esim_audit_report rep;
         int r;
-        if (esim_input_load(argv[i], fmt, &der, &len, NULL, &err) != 0) {
+        bool captured = false;
+        const char *container = file_container(argv[i]);
+        if (container) {
+            r = audit_capture(argv[i], NULL, 0, kl, &opts, &ao, &err);
+            if (r == 0)
+                continue;
+            if (container[0] == 'g' && strstr(err.msg, "not a pcap or pcapng")) /* no capture */
+                esim_error_set(&err, "not a profile package (gzip-compressed data, and not a "
+                               "compressed capture)");
+        } else if (esim_input_read(argv[i], &raw, &raw_len, &err) != 0) {
             fprintf(stderr, "esimscope audit: %s\n", err.msg); /* names the file already */
             bad_input = true;
             continue;
-        } else if (is_capture(der, len)) {
-            r = audit_capture(argv[i], der, len, kl, &opts, &ao, &err);
-            if (r == 0) {
-                esim_wipe(der, len);
-                free(der);
-                continue;
-            }
+        } else if ((container = esim_input_container(raw, raw_len)) && container[0] != 'g') {
+            r = audit_capture(argv[i], raw, raw_len, kl, &opts, &ao, &err);
+            captured = r == 0; /* reported inside */
+        } else if (container) {
+            r = esim_error_set(&err, "not a profile package (gzip-compressed data: give a "
+                               "compressed capture as a file, not on standard input)");
+        } else if (esim_input_decode(raw, raw_len, fmt, &der, &len, NULL, &err) != 0) {
+            r = -1;
         } else if (len >= 2 && der[0] == 0xBF && der[1] == 0x36) {
             r = kl ? esim_audit_bpp(der, len, kl, &opts, &rep, &err)
                    : esim_error_set(&err, "a Bound Profile Package needs --keylog to be opened");
+        } else if (!looks_like_profile_package(der, len)) {
+            char what[64];
+            describe(raw, raw_len, what, sizeof what);
+            r = esim_error_set(&err, "not a profile package (%s; a package starts with a "
+                               "ProfileElement, tag A0-BF)", what);
         } else {
             r = esim_audit_upp(der, len, &opts, &rep, &err);
+        }
+        if (raw) {
+            esim_wipe(raw, raw_len);
+            free(raw);
         }
         if (der) {
             esim_wipe(der, len);
@@ -206,7 +265,8 @@ int esim_cmd_audit(int argc, char **argv)
             bad_input = true;
             continue;
         }
-        emit_report(&ao, &rep, argv[i]);
+        if (!captured)
+            emit_report(&ao, &rep, argv[i]);
     }
     if (json) {
         json_object *o = json_object_new_object();

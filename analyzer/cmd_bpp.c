@@ -3,15 +3,18 @@
  * certificate chain checked. Logic is in lib/bpp/; this file parses arguments and prints. */
 #include <glib.h>
 #include <json-c/json.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 #include "commands.h"
 #include "esim/bpp.h"
 #include "esim/hex.h"
 #include "esim/input.h"
 #include "esim/keylog.h"
+#include "esim/private_file.h"
 #include "esim/sig.h"
 
 static const char *const class_names[] = { "test", "provisioning", "operational" };
@@ -364,17 +367,37 @@ static bool check_signature(const esim_bpp *b, const esim_keylog *kl, const char
     return sig != CHK_FAILED && chain != CHK_FAILED;
 }
 
-static int write_file(const char *path, const uint8_t *d, size_t n)
+/* The decrypted profile holds Ki/OPc, PINs and keys: a file is written 0600 and replaced
+ * atomically (esim/private_file.h); "-" is the original standard output (upp_fd). */
+static int write_upp(const char *path, int upp_fd, const uint8_t *d, size_t n, esim_error *err)
 {
-    FILE *f = !strcmp(path, "-") ? stdout : fopen(path, "wb");
-    if (!f)
-        return -1;
-    int ok = fwrite(d, 1, n, f) == n;
-    if (f != stdout)
-        ok = (fclose(f) == 0) && ok;
-    else
-        fflush(f);
-    return ok ? 0 : -1;
+    if (strcmp(path, "-") != 0)
+        return esim_private_file_write(path, d, n, err);
+    while (n > 0) {
+        ssize_t w = write(upp_fd, d, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return esim_error_set(err, "cannot write the profile to standard output: %s",
+                                  strerror(errno));
+        d += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static bool certificate_readable(const char *option, const char *path)
+{
+    if (!path)
+        return true;
+    esim_error e = {{0}};
+    X509 *x = esim_x509_load(path, &e);
+    if (!x) {
+        fprintf(stderr, "esimscope bpp: %s: %s\n", option, e.msg);
+        return false;
+    }
+    X509_free(x);
+    return true;
 }
 
 int esim_cmd_bpp(int argc, char **argv)
@@ -385,7 +408,9 @@ int esim_cmd_bpp(int argc, char **argv)
         {"keylog", 'k', 0, G_OPTION_ARG_FILENAME, &keylog_path,
          "eSIM key log (docs/keylog.md); - = stdin", "FILE|-"},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_path,
-         "write the decrypted profile (UPP, SAIP DER) here when every segment verified", "UPP"},
+         "write the decrypted profile (UPP, SAIP DER) here when every segment verified: a new "
+         "file with mode 0600, replaced atomically; - = standard output, the report then goes "
+         "to standard error", "UPP|-"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "write JSON", NULL},
         {"cert", 0, 0, G_OPTION_ARG_FILENAME, &cert,
          "SM-DP+ PB certificate (CERT.DPpb.ECDSA) to check smdpSign", "FILE"},
@@ -411,6 +436,7 @@ int esim_cmd_bpp(int argc, char **argv)
     esim_bpp_opened o;
     bool opened = false;
     esim_error err = {{0}};
+    int upp_fd = -1;
     memset(&o, 0, sizeof o);
     if (!g_option_context_parse(oc, &argc, &argv, &gerr)) {
         fprintf(stderr, "esimscope bpp: %s\n", gerr->message);
@@ -425,6 +451,15 @@ int esim_cmd_bpp(int argc, char **argv)
         fprintf(stderr, "esimscope bpp: --ca needs --cert (the PB certificate to check)\n");
         goto out;
     }
+    if (out_path && !strcmp(out_path, "-")) {
+        /* the profile alone on standard output (bpp ... -o - | esimscope profile -): the report
+         * goes to standard error */
+        fflush(stdout);
+        if ((upp_fd = dup(STDOUT_FILENO)) < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+            fprintf(stderr, "esimscope bpp: standard output: %s\n", strerror(errno));
+            goto out;
+        }
+    }
     if (keylog_path && !strcmp(keylog_path, "-") && !strcmp(argv[1], "-")) {
         fprintf(stderr, "esimscope bpp: the BPP and the key log cannot both be stdin\n");
         goto out;
@@ -434,6 +469,9 @@ int esim_cmd_bpp(int argc, char **argv)
         fprintf(stderr, "esimscope bpp: --in must be der, base64 or hex\n");
         goto out;
     }
+    /* a certificate that cannot be read is bad input (exit 2), not a failed verification */
+    if (!certificate_readable("--cert", cert) || !certificate_readable("--ca", ca))
+        goto out;
     if (esim_input_load(argv[1], fmt, &data, &len, NULL, &err) != 0) {
         fprintf(stderr, "esimscope bpp: %s\n", err.msg);
         goto out;
@@ -518,8 +556,8 @@ int esim_cmd_bpp(int argc, char **argv)
                          keylog_path ? "not every 86 segment verified" : "needs --keylog");
             fprintf(stderr, "esimscope bpp: no UPP written to %s\n", out_path);
             verified = false;
-        } else if (write_file(out_path, o.upp, o.upp_len) != 0) {
-            fprintf(stderr, "esimscope bpp: cannot write %s\n", out_path);
+        } else if (write_upp(out_path, upp_fd, o.upp, o.upp_len, &err) != 0) {
+            fprintf(stderr, "esimscope bpp: %s\n", err.msg);
             r.rc = ESIM_EXIT_USAGE;
         }
     }
@@ -558,5 +596,9 @@ out:
     g_free(cert);
     g_free(ca);
     free(data);
+    if (upp_fd >= 0 && close(upp_fd) != 0 && r.rc == ESIM_EXIT_OK) {
+        fprintf(stderr, "esimscope bpp: standard output: %s\n", strerror(errno));
+        r.rc = ESIM_EXIT_USAGE;
+    }
     return r.rc;
 }

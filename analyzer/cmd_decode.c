@@ -7,6 +7,7 @@
 #include "esim/asn1_decode.h"
 #include "esim/asn1_tree.h"
 #include "esim/es9p_json.h"
+#include "esim/hex.h"
 #include "esim/input.h"
 
 static void print_type_name(const char *name, void *ctx)
@@ -16,28 +17,17 @@ static void print_type_name(const char *name, void *ctx)
 }
 
 /* An ES9+/ES11 JSON binding body (SGP.22 §6.5): prints it with every base64 ASN.1 field decoded.
- * Returns 1 when the file was such a body (rc set), 0 when it is not JSON. */
-static int decode_json_body(const char *path, gboolean json, const esim_tree_opts *opts, int *rc)
+ * Returns 1 when the input was such a body (rc set), 0 when it is not JSON. */
+static int decode_json_body(const char *path, const uint8_t *raw, size_t n, gboolean json,
+                            const esim_tree_opts *opts, int *rc)
 {
-    gchar *text = NULL;
-    gsize n = 0;
-    GError *gerr = NULL;
-    if (!strcmp(path, "-"))
-        return 0; /* stdin cannot be read twice: JSON there needs no detection (see --in) */
-    if (!g_file_get_contents(path, &text, &n, &gerr)) {
-        g_clear_error(&gerr);
-        return 0;
-    }
     size_t i = 0;
-    while (i < n && g_ascii_isspace(text[i]))
+    while (i < n && g_ascii_isspace(raw[i]))
         i++;
-    if (i == n || text[i] != '{') {
-        g_free(text);
+    if (i == n || raw[i] != '{')
         return 0;
-    }
     esim_error err = {{0}};
-    json_object *body = esim_es9p_json_parse(text + i, n - i, &err);
-    g_free(text);
+    json_object *body = esim_es9p_json_parse((const char *)raw + i, n - i, &err);
     if (!body) {
         fprintf(stderr, "esimscope decode: %s: %s\n", path, err.msg);
         *rc = ESIM_EXIT_USAGE;
@@ -74,12 +64,15 @@ int esim_cmd_decode(int argc, char **argv)
     GOptionContext *oc = g_option_context_new("FILE|-");
     g_option_context_set_summary(oc, "Decodes one SGP.22 message (ES8+/ES9+/ES10/ES11), Bound "
                                      "Profile Package, SAIP profile package or certificate.\n"
-                                     "Input: DER, base64 (PEM too) or hex, detected.");
+                                     "Input: DER, base64 (PEM too) or hex, detected, at most 64 "
+                                     "MiB; captures are read by trace and apdus.\n\n"
+                                     "Exit status: 0 decoded, 2 bad usage or input that does "
+                                     "not decode.");
     g_option_context_add_main_entries(oc, entries, NULL);
     GError *gerr = NULL;
     int rc = ESIM_EXIT_USAGE;
-    uint8_t *data = NULL;
-    size_t len = 0;
+    uint8_t *data = NULL, *raw = NULL;
+    size_t len = 0, raw_len = 0;
     if (!g_option_context_parse(oc, &argc, &argv, &gerr)) {
         fprintf(stderr, "esimscope decode: %s\n", gerr->message);
         g_clear_error(&gerr);
@@ -107,10 +100,16 @@ int esim_cmd_decode(int argc, char **argv)
     }
     esim_error err = {{0}};
     esim_tree_opts opts = {.show_keys = show_keys, .full_hex = full};
-    if (!td && fmt == ESIM_IN_AUTO && decode_json_body(argv[1], json, &opts, &rc))
-        goto out;
-    if (esim_input_load(argv[1], fmt, &data, &len, NULL, &err) != 0) {
+    /* read once, bounded while reading (ESIM_INPUT_MAX), then detected */
+    if (esim_input_read(argv[1], &raw, &raw_len, &err) != 0 ||
+        esim_input_refuse_container(argv[1], raw, raw_len, &err) != 0) {
         fprintf(stderr, "esimscope decode: %s\n", err.msg);
+        goto out;
+    }
+    if (!td && fmt == ESIM_IN_AUTO && decode_json_body(argv[1], raw, raw_len, json, &opts, &rc))
+        goto out;
+    if (esim_input_decode(raw, raw_len, fmt, &data, &len, NULL, &err) != 0) {
+        fprintf(stderr, "esimscope decode: %s: %s\n", argv[1], err.msg);
         goto out;
     }
 
@@ -163,5 +162,8 @@ out:
     g_free(in_format);
     g_free(type_name);
     free(data);
+    if (raw)
+        esim_wipe(raw, raw_len);
+    free(raw);
     return rc;
 }

@@ -25,7 +25,9 @@ int esim_cmd_profile(int argc, char **argv)
     GOptionContext *oc = g_option_context_new("UPP|-");
     g_option_context_set_summary(oc, "Summarises a SAIP profile package (a sequence of "
                                      "ProfileElement DER values, e.g. the UPP written by "
-                                     "`esimscope bpp --out`).");
+                                     "`esimscope bpp -o`).\n\n"
+                                     "Exit status: 0 decoded, 2 bad usage or input that is not "
+                                     "a profile package.");
     g_option_context_add_main_entries(oc, entries, NULL);
     GError *gerr = NULL;
     int rc = ESIM_EXIT_USAGE;

@@ -1,5 +1,6 @@
 /* esimscope trace: eSIM download sessions and failure diagnosis from a capture. Output only:
  * the logic is lib/rsp/trace.c and lib/rsp/session.c. */
+#include <errno.h>
 #include <glib.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,11 +17,16 @@
 #include "esim/trace.h"
 
 #define MAX_KEPT_FINDINGS 1000
+/* Repeated diagnostics are capped: a damaged capture can give a warning per frame (millions).
+ * The report's findings list keeps the first MAX_LISTED_WARNINGS warnings, the JSON and -v
+ * streams the first MAX_STREAMED_WARNINGS; the others are counted. Errors are always kept. */
+#define MAX_LISTED_WARNINGS 20
+#define MAX_STREAMED_WARNINGS 1000
 
 typedef struct out {
     gboolean json, verbose, show_keys, no_progress;
     GPtrArray *findings;
-    uint64_t findings_dropped;
+    uint64_t findings_dropped, warnings_listed, warnings_streamed, warnings_hidden;
     bool progress_shown;
 } out;
 
@@ -327,7 +333,9 @@ static void on_text(const esim_trace_event *ev, out *o)
                    ev->summary);
         return;
     case ESIM_TRACE_EV_FINDING:
-        if (o->findings->len < MAX_KEPT_FINDINGS)
+        if (ev->severity == ESIM_SEV_WARNING && o->warnings_listed++ >= MAX_LISTED_WARNINGS)
+            o->findings_dropped++;
+        else if (o->findings->len < MAX_KEPT_FINDINGS)
             g_ptr_array_add(o->findings,
                             g_strdup_printf("#%-7" PRIu64 " %-7s %s", ev->frame,
                                             esim_severity_name(ev->severity), ev->text));
@@ -349,6 +357,13 @@ static void on_event(const esim_trace_event *ev, void *user)
     if (o->progress_shown) {
         fprintf(stderr, "\r%40s\r", "");
         o->progress_shown = false;
+    }
+    if (ev->type == ESIM_TRACE_EV_FINDING && ev->severity == ESIM_SEV_WARNING &&
+        (o->json || o->verbose) && o->warnings_streamed++ >= MAX_STREAMED_WARNINGS) {
+        o->warnings_hidden++;
+        if (!o->json)
+            o->findings_dropped++; /* past MAX_LISTED_WARNINGS as well */
+        return;
     }
     if (o->json)
         on_json(ev, o);
@@ -385,6 +400,24 @@ static int load_tls_keys(esim_tls_keylog *k, const char *path)
     return 0;
 }
 
+/* --extract DIR: an existing folder is used as it is; a missing one is created, and said so. */
+static int prepare_extract_dir(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return 0;
+        fprintf(stderr, "esimscope trace: --extract %s: %s\n", dir, strerror(ENOTDIR));
+        return -1;
+    }
+    if (g_mkdir_with_parents(dir, 0755) != 0) {
+        fprintf(stderr, "esimscope trace: cannot create %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    fprintf(stderr, "esimscope trace: created %s for the extracted BPPs\n", dir);
+    return 0;
+}
+
 int esim_cmd_trace(int argc, char **argv)
 {
     out o = {0};
@@ -412,7 +445,8 @@ int esim_cmd_trace(int argc, char **argv)
             "whom, SGP.22 code and why), cancelled or incomplete.\n\nExit status: 0 every "
             "download installed and no error finding, 1 a session failed/cancelled/incomplete "
             "or an error finding, or TLS that could not be read and no session at all, 2 bad "
-            "usage or unreadable capture.");
+            "usage or unreadable capture, 3 no eSIM traffic found (no RSP session: an empty "
+            "capture, one without ES10 or ES9+/ES11 traffic, or a copy too damaged to show one).");
     g_option_context_add_main_entries(oc, entries, NULL);
     GError *gerr = NULL;
     if (!g_option_context_parse(oc, &argc, &argv, &gerr) || argc != 2) {
@@ -430,10 +464,8 @@ int esim_cmd_trace(int argc, char **argv)
     esim_tls_keylog *tkl = esim_tls_keylog_new();
     esim_trace *t = NULL;
     esim_error err = {{0}};
-    if (extract && g_mkdir_with_parents(extract, 0755) != 0) {
-        fprintf(stderr, "esimscope trace: cannot create %s\n", extract);
+    if (extract && prepare_extract_dir(extract) != 0)
         goto done;
-    }
     if (keylog_path) {
         kl = esim_keylog_new();
         if (!kl || esim_keylog_load(kl, keylog_path, &err) != 0) {
@@ -459,6 +491,9 @@ int esim_cmd_trace(int argc, char **argv)
     if (o.progress_shown)
         fprintf(stderr, "\r%40s\r", "");
     const esim_trace_stats *st = esim_trace_get_stats(t);
+    if (o.warnings_hidden)
+        fprintf(stderr, "esimscope trace: %" PRIu64 " more warning findings not listed (the first "
+                "%u were)\n", o.warnings_hidden, MAX_STREAMED_WARNINGS);
     if (!o.json) {
         if (!st->sessions)
             printf("\nNo RSP session (no transactionId in ES10 or ES9+/ES11 traffic).\n");
@@ -468,7 +503,8 @@ int esim_cmd_trace(int argc, char **argv)
             for (guint i = 0; i < o.findings->len; i++)
                 printf("  %s\n", (const char *)o.findings->pdata[i]);
             if (o.findings_dropped)
-                printf("  ... %" PRIu64 " more\n", o.findings_dropped);
+                printf("  ... %" PRIu64 " more (warnings after the first %u are only counted)\n",
+                       o.findings_dropped, MAX_LISTED_WARNINGS);
         }
         printf("\n%" PRIu64 " packets (%" PRIu64 " GSMTAP-SIM, %" PRIu64 " USB CCID, %" PRIu64
                " TCP), %u cards: %" PRIu64 " APDUs, %" PRIu64 " ES10 commands, %" PRIu64
@@ -492,6 +528,18 @@ int esim_cmd_trace(int argc, char **argv)
                st->verdicts[ESIM_VERDICT_CANCELLED] || st->verdicts[ESIM_VERDICT_INCOMPLETE] ||
                (st->pipe.tls_unreadable && !st->sessions);
     rc = bad ? ESIM_EXIT_FAILED : ESIM_EXIT_OK;
+    if (!bad && !st->sessions) {
+        /* nothing was judged: exit 0 ("every download installed") would let a CI gate pass on an
+         * empty or wrong file */
+        if (!st->es10 && !st->es9p)
+            fprintf(stderr, "esimscope trace: %s: no eSIM traffic found (%" PRIu64 " packets, "
+                    "no ES10 command, no ES9+/ES11 message)\n", argv[1], st->pipe.packets);
+        else
+            fprintf(stderr, "esimscope trace: %s: no eSIM traffic found: no RSP session (%" PRIu64
+                    " ES10 commands, %" PRIu64 " ES9+/ES11 messages, none with a transactionId)\n",
+                    argv[1], st->es10, st->es9p);
+        rc = ESIM_EXIT_NO_TRAFFIC;
+    }
 done:
     esim_trace_free(t);
     esim_keylog_free(kl);

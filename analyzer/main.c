@@ -34,15 +34,15 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return ESIM_EXIT_OK;
+        return esim_close_stdout(ESIM_EXIT_OK);
     }
     if (!strcmp(argv[1], "--version")) {
         printf("esimscope %s\n", ESIMSCOPE_VERSION);
-        return ESIM_EXIT_OK;
+        return esim_close_stdout(ESIM_EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
+            return esim_close_stdout(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "esimscope: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return ESIM_EXIT_USAGE;

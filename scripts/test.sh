@@ -8,6 +8,9 @@
 #     without sanitizers: a sanitized .so cannot load into Debian's tshark);
 #  5. builds everything with AddressSanitizer + UndefinedBehaviorSanitizer and runs all unit, CLI
 #     and tshark tests with CTest (its summary is the last thing printed).
+#  Opt-in: ESIM_PLUGIN_SANITIZE=1 also builds the plugin with ASan+UBSan and runs the tshark tests
+#  with the ASan runtime preloaded (scripts/test-plugin.sh --sanitize; about 10 more minutes on 2
+#  cores). Long fuzzing: scripts/fuzz-long.sh.
 # Environment: ESIM_FUZZ_SECONDS (default 20 per harness), ESIM_JOBS (default: number of cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +40,10 @@ echo "ok: cmake --install: esimscope, its man page (the plugin is checked with t
 
 echo "== Wireshark plugin in Debian's tshark =="
 ESIM_PLUGIN_BUILD_DIR=$PWD/build bash scripts/test-plugin.sh
+if [ "${ESIM_PLUGIN_SANITIZE:-0}" = 1 ]; then
+  echo "== Wireshark plugin under ASan + UBSan in Debian's tshark (opt-in) =="
+  ESIM_PLUGIN_FUZZ_SECONDS=${ESIM_PLUGIN_FUZZ_SECONDS:-20} bash scripts/test-plugin.sh --sanitize
+fi
 
 echo "== ASan + UBSan build and tests =="
 cmake -S . -B build-test -DESIM_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

@@ -3,6 +3,7 @@
  *   silence  <check-id> <reason...>
  *   severity <check-id> <info|warning|error> <reason...>
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "esim/audit.h"
@@ -96,7 +97,7 @@ int esim_audit_policy_load(const char *path, esim_audit_policy **out, esim_error
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return esim_error_set(err, "%s: cannot open policy file", path);
+        return esim_error_set(err, "%s: cannot open policy file: %s", path, strerror(errno));
     char *buf = NULL;
     size_t n = 0, cap = 0;
     int ch;
@@ -117,6 +118,12 @@ int esim_audit_policy_load(const char *path, esim_audit_policy **out, esim_error
             cap = cap ? cap * 2 : 1024;
         }
         buf[n++] = (char)ch;
+    }
+    if (ferror(f)) { /* a directory, an I/O error */
+        int e = errno;
+        free(buf);
+        fclose(f);
+        return esim_error_set(err, "%s: reading policy file failed: %s", path, strerror(e));
     }
     fclose(f);
     int rc = esim_audit_policy_parse(buf ? buf : "", n, path, out, err);

@@ -196,7 +196,8 @@ int esim_keylog_load(esim_keylog *kl, const char *path, esim_error *err)
         return esim_error_set(err, "cannot open key log %s: %s", path, strerror(errno));
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
-    int rc = 0;
+    int rc = 0, read_errno = 0;
+    errno = 0;
     while (buf) {
         if (len == cap) {
             if (cap >= (64u << 20)) {
@@ -214,13 +215,16 @@ int esim_keylog_load(esim_keylog *kl, const char *path, esim_error *err)
         }
         size_t r = fread(buf + len, 1, cap - len, f);
         len += r;
-        if (r == 0)
+        if (r == 0) {
+            read_errno = errno;
             break;
+        }
     }
     if (!buf)
         rc = esim_error_set(err, "out of memory");
     else if (ferror(f))
-        rc = esim_error_set(err, "reading key log %s failed", path);
+        rc = esim_error_set(err, "reading key log %s failed: %s", path,
+                            read_errno ? strerror(read_errno) : "read error");
     if (!is_stdin)
         fclose(f);
     if (rc == 0)

@@ -199,11 +199,35 @@ esim_capture *esim_capture_open_mem(const uint8_t *buf, size_t len, esim_error *
     return c;
 }
 
+/* An empty frame: nothing captured, or only zero bytes. Real traffic starts with a non-zero byte
+ * within the first few (addresses, a version field), so this stops early on real frames. */
+static bool frame_empty(const esim_packet *pkt)
+{
+    for (uint32_t i = 0; i < pkt->caplen; i++)
+        if (pkt->data[i])
+            return false;
+    return true;
+}
+
 int esim_capture_next(esim_capture *c, esim_packet *pkt, esim_error *err)
 {
     memset(pkt, 0, sizeof *pkt);
-    return c->format == ESIM_CAPTURE_PCAP ? capture_pcap_next(c, pkt, err)
-                                          : capture_pcapng_next(c, pkt, err);
+    int r = c->format == ESIM_CAPTURE_PCAP ? capture_pcap_next(c, pkt, err)
+                                           : capture_pcapng_next(c, pkt, err);
+    if (r != 1)
+        return r;
+    if (!frame_empty(pkt)) {
+        c->empty_run = 0;
+        return 1;
+    }
+    if (c->empty_run++ == 0)
+        c->empty_run_first = pkt->frame;
+    /* zero-filled data after a valid header (a damaged copy, a zip bomb): damage, not traffic */
+    if (c->empty_run >= ESIM_CAPTURE_MAX_EMPTY_RUN)
+        return esim_error_set(err, "damaged capture: frames %llu-%llu are all empty or zero-filled",
+                              (unsigned long long)c->empty_run_first,
+                              (unsigned long long)pkt->frame);
+    return 1;
 }
 
 void esim_capture_on_secrets(esim_capture *c, esim_capture_secrets_cb cb, void *user)

@@ -49,6 +49,8 @@ struct esim_capture {
     bool have_first;
     esim_capture_secrets_cb secrets_cb; /* pcapng Decryption Secrets Blocks go here */
     void *secrets_user;
+
+    uint64_t empty_run, empty_run_first; /* consecutive empty frames, and the first of them */
 };
 
 /* Consumes up to n bytes (n <= ESIM_CAPTURE_BUF) without copying: *p points at them until the

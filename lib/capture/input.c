@@ -175,15 +175,46 @@ int esim_input_decode(const uint8_t *raw, size_t rawlen, esim_input_format force
     }
 }
 
-int esim_input_load(const char *path, esim_input_format forced, uint8_t **data, size_t *len,
-                    esim_input_format *detected, esim_error *err)
+const char *esim_input_container(const uint8_t *raw, size_t n)
 {
+    if (n >= 4) {
+        uint32_t le = (uint32_t)raw[3] << 24 | (uint32_t)raw[2] << 16 | (uint32_t)raw[1] << 8 | raw[0];
+        if (le == 0xA1B2C3D4 || le == 0xA1B23C4D || le == 0xD4C3B2A1 || le == 0x4D3CB2A1)
+            return "a pcap capture";
+        if (le == 0x0A0D0D0A)
+            return "a pcapng capture";
+    }
+    if (n >= 2 && raw[0] == 0x1F && raw[1] == 0x8B) /* RFC 1952 ID1 ID2 */
+        return "gzip-compressed data";
+    return NULL;
+}
+
+int esim_input_refuse_container(const char *path, const uint8_t *raw, size_t n, esim_error *err)
+{
+    const char *what = esim_input_container(raw, n);
+    if (!what)
+        return 0;
+    if (raw[0] == 0x1F)
+        return esim_error_set(err, "%s: %s, not a single RSP object: a compressed capture is read "
+                              "by 'esimscope trace' or 'esimscope apdus'; anything else, gunzip "
+                              "it first", path, what);
+    return esim_error_set(err, "%s: %s, not a single RSP object: captures are read by 'esimscope "
+                          "trace' (sessions and verdicts) and 'esimscope apdus' (the APDU list)",
+                          path, what);
+}
+
+int esim_input_read(const char *path, uint8_t **raw_out, size_t *n_out, esim_error *err)
+{
+    *raw_out = NULL;
+    *n_out = 0;
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     if (!f)
         return esim_error_set(err, "%s: %s", path, strerror(errno));
     size_t cap = 64 * 1024, n = 0;
     uint8_t *raw = malloc(cap);
     int rc = 0;
+    errno = 0;
+    /* the limit holds while reading: /dev/zero or an endless pipe stops at ESIM_INPUT_MAX */
     while (raw) {
         if (n == cap) {
             if (cap >= ESIM_INPUT_MAX) {
@@ -191,24 +222,48 @@ int esim_input_load(const char *path, esim_input_format forced, uint8_t **data, 
                                     ESIM_INPUT_MAX >> 20);
                 break;
             }
-            uint8_t *bigger = realloc(raw, cap * 2);
-            if (!bigger)
-                break;
+            uint8_t *bigger = malloc(cap * 2);
+            if (bigger)
+                memcpy(bigger, raw, n);
+            esim_wipe(raw, n); /* may be a key-bearing object: no copy left behind by realloc */
+            free(raw);
             raw = bigger;
             cap *= 2;
+            continue;
         }
         size_t got = fread(raw + n, 1, cap - n, f);
         n += got;
         if (got == 0) {
             if (ferror(f))
-                rc = esim_error_set(err, "%s: read error: %s", path, strerror(errno));
+                rc = esim_error_set(err, "%s: read error: %s", path,
+                                    errno ? strerror(errno) : "I/O error");
             break;
         }
     }
     if (f != stdin)
         fclose(f);
     if (!raw)
-        return esim_error_set(err, "out of memory");
+        return esim_error_set(err, "%s: out of memory", path);
+    if (rc != 0) {
+        esim_wipe(raw, n);
+        free(raw);
+        return rc;
+    }
+    *raw_out = raw;
+    *n_out = n;
+    return 0;
+}
+
+int esim_input_load(const char *path, esim_input_format forced, uint8_t **data, size_t *len,
+                    esim_input_format *detected, esim_error *err)
+{
+    uint8_t *raw;
+    size_t n;
+    *data = NULL;
+    *len = 0;
+    if (esim_input_read(path, &raw, &n, err) != 0)
+        return -1;
+    int rc = esim_input_refuse_container(path, raw, n, err);
     if (rc == 0)
         rc = esim_input_decode(raw, n, forced, data, len, detected, err);
     if (rc != 0 && strncmp(err ? err->msg : "", path, strlen(path)))

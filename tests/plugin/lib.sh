@@ -28,7 +28,16 @@ as_nobody() {
     fi
 }
 # ts ARGS...: tshark with the plugin; tsn ARGS...: tshark without it (empty plugin folder).
-ts() { as_nobody env WIRESHARK_PLUGIN_DIR="$T/plugins" tshark "$@" 2>>"$T/stderr"; }
+# With a sanitized plugin (scripts/test-plugin.sh --sanitize) ESIM_TSHARK_PRELOAD names the ASan
+# runtime, which must be loaded before anything else in the uninstrumented tshark. tshark's extcap
+# helpers (androiddump, ...) would inherit it and hang at exit (a locale lock in libp11-kit's
+# destructor): an empty extcap folder keeps them out.
+mkdir -p "$T/noextcap"
+ts() {
+    as_nobody env WIRESHARK_PLUGIN_DIR="$T/plugins" \
+        ${ESIM_TSHARK_PRELOAD:+LD_PRELOAD=$ESIM_TSHARK_PRELOAD WIRESHARK_EXTCAP_DIR=$T/noextcap} \
+        tshark "$@" 2>>"$T/stderr"
+}
 tsn() { as_nobody env WIRESHARK_PLUGIN_DIR="$T/noplugins" tshark "$@" 2>>"$T/stderr"; }
 
 fails=0
@@ -36,7 +45,15 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 # check DESCRIPTION COMMAND...: passes when the command succeeds.
 check() { d=$1; shift; if "$@"; then ok "$d"; else fail "$d"; fi; }
-finish() { if [ "$fails" -gt 0 ]; then echo "$fails check(s) failed"; exit 1; fi; exit 0; }
+finish() {
+    # a sanitizer report anywhere in tshark's stderr fails the test (they abort tshark too)
+    if grep -q "ERROR: AddressSanitizer\|runtime error:\|ERROR: LeakSanitizer" "$T/stderr" 2>/dev/null; then
+        fail "sanitizer report in tshark's stderr:"
+        grep -m5 -A12 "ERROR: AddressSanitizer\|runtime error:" "$T/stderr"
+    fi
+    if [ "$fails" -gt 0 ]; then echo "$fails check(s) failed"; exit 1; fi
+    exit 0
+}
 
 # The plugin must really be loaded, else every test below proves nothing.
 require_plugin() {

@@ -35,7 +35,11 @@ while :; do
         ts -2 -r "$f" -V -o "esim.keylog_file:$keylog" >"$T/out" 2>"$T/err"
         rc=$?
         runs=$((runs + 1))
-        if [ $rc -ge 128 ]; then
+        if grep -q "ERROR: AddressSanitizer\|runtime error:" "$T/err"; then
+            fail "sanitizer report on $b, editcap -E $rate --seed $s"
+            grep -m1 -A15 "ERROR: AddressSanitizer\|runtime error:" "$T/err"
+            cp "$f" /tmp/esim-plugin-crash.$b 2>/dev/null && echo "kept /tmp/esim-plugin-crash.$b"
+        elif [ $rc -ge 128 ]; then
             fail "tshark crashed (rc $rc) on $b, editcap -E $rate --seed $s"
             tail -5 "$T/err"
             cp "$f" /tmp/esim-plugin-crash.$b 2>/dev/null && echo "kept /tmp/esim-plugin-crash.$b"

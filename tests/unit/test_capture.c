@@ -349,6 +349,40 @@ static void net_cooked_and_raw_ipv6_tcp(void **state)
     assert_int_equal(esim_net_decode(ESIM_LINKTYPE_RAW, ip6, sizeof ip6, &n, &err), -1);
 }
 
+/* A run of ESIM_CAPTURE_MAX_EMPTY_RUN empty (or zero-filled) frames is damage: the reader stops
+ * with -1 naming the run; a shorter run, broken by a real frame, is read on. */
+static void empty_frame_runs(void **state)
+{
+    (void)state;
+    static const uint8_t zeros[60];
+    for (int zero_filled = 0; zero_filled < 2; zero_filled++) {
+        tbuf b = {0};
+        pcap_start(&b, false, false, ESIM_LINKTYPE_ETHERNET);
+        for (unsigned i = 0; i < ESIM_CAPTURE_MAX_EMPTY_RUN - 1; i++)
+            pcap_rec(&b, 1700000000, i, zeros, zero_filled ? sizeof zeros : 0);
+        pcap_rec(&b, 1700000001, 0, p1, sizeof p1); /* breaks the run */
+        for (unsigned i = 0; i < ESIM_CAPTURE_MAX_EMPTY_RUN + 5; i++)
+            pcap_rec(&b, 1700000002, i, zeros, zero_filled ? sizeof zeros : 0);
+        esim_error err = {{0}};
+        esim_capture *c = esim_capture_open_mem(b.p, b.n, &err);
+        assert_non_null(c);
+        esim_packet pk;
+        uint64_t frames = 0;
+        int r;
+        while ((r = esim_capture_next(c, &pk, &err)) == 1)
+            frames++;
+        assert_int_equal(r, -1);
+        /* the first run (999) and the real frame pass; the second stops at its 1000th frame */
+        assert_int_equal(frames, ESIM_CAPTURE_MAX_EMPTY_RUN - 1 + 1 + ESIM_CAPTURE_MAX_EMPTY_RUN - 1);
+        char want[96];
+        snprintf(want, sizeof want, "frames %u-%u are all empty", ESIM_CAPTURE_MAX_EMPTY_RUN + 1,
+                 2 * ESIM_CAPTURE_MAX_EMPTY_RUN);
+        assert_non_null(strstr(err.msg, want));
+        esim_capture_close(c);
+        free(b.p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +391,7 @@ int main(void)
         cmocka_unit_test(file_plain_and_gzip),
         cmocka_unit_test(file_mapped_across_windows),
         cmocka_unit_test(malformed_inputs),
+        cmocka_unit_test(empty_frame_runs),
         cmocka_unit_test(net_eth_vlan_ipv4_udp),
         cmocka_unit_test(net_cooked_and_raw_ipv6_tcp),
     };

@@ -9,6 +9,9 @@
 
 /* Largest captured packet accepted; a larger one is reported as malformed input. */
 #define ESIM_CAPTURE_MAX_PACKET (256u * 1024u)
+/* This many empty or zero-filled frames in a row end the capture as damaged (esim_capture_next
+ * returns -1): no capture tool writes them, a zero-filled or bombed file is made of them. */
+#define ESIM_CAPTURE_MAX_EMPTY_RUN 1000u
 
 typedef enum { ESIM_CAPTURE_PCAP, ESIM_CAPTURE_PCAPNG } esim_capture_format;
 
@@ -46,7 +49,8 @@ typedef struct esim_capture esim_capture;
 esim_capture *esim_capture_open(const char *path, esim_error *err);
 /* Reads from memory (not copied; must outlive the reader). No gzip. For tests and fuzzing. */
 esim_capture *esim_capture_open_mem(const uint8_t *buf, size_t len, esim_error *err);
-/* Next packet: 1 = *pkt filled, 0 = end of file, -1 = malformed/truncated input (err says where).
+/* Next packet: 1 = *pkt filled, 0 = end of file, -1 = malformed/truncated input or a run of
+ * ESIM_CAPTURE_MAX_EMPTY_RUN empty frames (err says where).
  * Unknown pcapng blocks are skipped. No allocation per packet. */
 int esim_capture_next(esim_capture *c, esim_packet *pkt, esim_error *err);
 esim_capture_format esim_capture_get_format(const esim_capture *c);
