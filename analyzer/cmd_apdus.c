@@ -4,12 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "input_opts.h"
 #include "esim/capture_pipe.h"
 #include "esim/hex.h"
 
 typedef struct opts {
     gboolean hex, quiet_http;
     unsigned findings;
+    bool from_log; /* events are numbered by log line, not by frame */
 } opts;
 
 static void print_hex(const char *label, const uint8_t *d, size_t n)
@@ -30,7 +32,7 @@ static void on_apdu(const esim_apdu_event *ev, const esim_card_info *card, void 
     else
         snprintf(frames, sizeof frames, "%llu-%llu", (unsigned long long)ev->frame_first,
                  (unsigned long long)ev->frame_last);
-    printf("%-11s card %u ", frames, card->index);
+    printf("%s%-11s card %u ", o->from_log ? "line " : "", frames, card->index);
     switch (ev->type) {
     case ESIM_APDU_EV_ATR:
         printf("ATR (%s)\n", card->name);
@@ -65,7 +67,7 @@ static void on_http(const esim_http_event *ev, void *user)
     opts *o = user;
     if (o->quiet_http)
         return;
-    printf("%llu-%llu flow %llu ", (unsigned long long)ev->frame_first,
+    printf("%s%llu-%llu flow %llu ", o->from_log ? "lines " : "", (unsigned long long)ev->frame_first,
            (unsigned long long)ev->frame_last, (unsigned long long)ev->flow_id);
     if (ev->type == ESIM_HTTP_EV_ERROR) {
         printf("HTTP ERROR %s\n", ev->text);
@@ -82,38 +84,67 @@ static void on_http(const esim_http_event *ev, void *user)
 
 static void on_warning(uint64_t frame, const char *msg, void *user)
 {
-    (void)user;
-    fprintf(stderr, "esimscope apdus: frame %llu: %s\n", (unsigned long long)frame, msg);
+    opts *o = user;
+    fprintf(stderr, "esimscope apdus: %s %llu: %s\n", o->from_log ? "line" : "frame",
+            (unsigned long long)frame, msg);
 }
 
 int esim_cmd_apdus(int argc, char **argv)
 {
     opts o = {0};
+    input_opts io = {0};
+    esim_capture_opts co = {0};
     GOptionEntry entries[] = {
         {"hex", 'x', 0, G_OPTION_ARG_NONE, &o.hex, "print command and response data", NULL},
         {"no-http", 0, 0, G_OPTION_ARG_NONE, &o.quiet_http, "do not list HTTP messages", NULL},
+        INPUT_OPTION_ENTRIES(io),
         {0}};
-    GOptionContext *oc = g_option_context_new("CAPTURE|-");
+    GOptionContext *oc = g_option_context_new("CAPTURE|LOG|-");
     g_option_context_set_summary(oc, "Lists the APDU exchanges (GSMTAP-SIM, USB CCID), ES10 "
                                      "commands and HTTP messages of a pcap/pcapng capture "
-                                     "(gzip allowed).");
+                                     "or a phone/LPA log (gzip allowed).");
     g_option_context_add_main_entries(oc, entries, NULL);
     GError *gerr = NULL;
     if (!g_option_context_parse(oc, &argc, &argv, &gerr) || argc != 2) {
         fprintf(stderr, "esimscope apdus: %s\n", gerr ? gerr->message : "one capture file expected");
         g_clear_error(&gerr);
         g_option_context_free(oc);
+        input_opts_clear(&io);
         return ESIM_EXIT_USAGE;
     }
     g_option_context_free(oc);
+    int ok = input_opts_apply("apdus", &io, &co);
+    input_opts_clear(&io);
+    esim_capture *c = ok == 0 ? input_open("apdus", argv[1], &co) : NULL;
+    if (!c)
+        return ESIM_EXIT_USAGE;
+    o.from_log = co.detected != ESIM_LOG_CAPTURE;
     esim_pipe_handlers h = {.apdu = on_apdu, .http = on_http, .warning = on_warning, .user = &o};
-    esim_pipe_stats st;
     esim_error err = {{0}};
-    int r = esim_pipe_run_file(argv[1], &h, &st, &err);
-    if (r < 0) {
-        fprintf(stderr, "esimscope apdus: %s\n", err.msg);
+    esim_pipe *p = esim_pipe_new(&h);
+    if (!p) {
+        esim_capture_close(c);
+        fprintf(stderr, "esimscope apdus: out of memory\n");
         return ESIM_EXIT_USAGE;
     }
+    esim_packet pk;
+    int r;
+    while ((r = esim_capture_next(c, &pk, &err)) == 1)
+        esim_pipe_packet(p, &pk);
+    esim_pipe_finish(p);
+    esim_pipe_stats st = *esim_pipe_get_stats(p);
+    esim_pipe_free(p);
+    esim_capture_close(c);
+    if (r < 0) {
+        fprintf(stderr, "esimscope apdus: %s: %s\n", argv[1], err.msg);
+        return ESIM_EXIT_USAGE;
+    }
+    if (o.from_log)
+        printf("%s log: %llu lines, %llu with APDU/HTTP records, %llu skipped, %llu not "
+               "readable\n",
+               esim_log_format_name((esim_log_format)co.detected),
+               (unsigned long long)co.stats.lines, (unsigned long long)co.stats.records,
+               (unsigned long long)co.stats.skipped, (unsigned long long)co.stats.notes);
     printf("%llu packets: %llu GSMTAP-SIM, %llu USB CCID, %llu TCP; %u cards; %llu warnings; "
            "%u findings\n",
            (unsigned long long)st.packets, (unsigned long long)st.gsmtap,
