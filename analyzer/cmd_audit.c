@@ -8,9 +8,11 @@
 #include <string.h>
 #include "commands.h"
 #include "esim/audit.h"
+#include "esim/capture.h"
 #include "esim/hex.h"
 #include "esim/input.h"
 #include "esim/keylog.h"
+#include "esim/log.h"
 #include "esim/trace.h"
 
 static bool is_capture(const uint8_t *d, size_t n)
@@ -52,17 +54,23 @@ static void emit_report(audit_out *ao, esim_audit_report *rep, const char *sourc
 
 /* A capture: esimscope trace extracts every BPP (ES9+ copy, else the STORE DATA stream) into a
  * private temporary folder; each one is opened with the key log and audited. */
-static int audit_capture(const char *name, const uint8_t *d, size_t n, const esim_keylog *kl,
+static int audit_capture(const char *name, esim_capture *cap, const esim_keylog *kl,
                          const esim_audit_opts *opts, audit_out *ao, esim_error *err)
 {
-    if (!kl)
+    if (!kl) {
+        esim_capture_close(cap);
         return esim_error_set(err, "a capture needs --keylog to open the profiles it carries");
+    }
     char *dir = g_dir_make_tmp("esimscope-audit-XXXXXX", NULL);
-    if (!dir)
+    if (!dir) {
+        esim_capture_close(cap);
         return esim_error_set(err, "cannot create a temporary folder");
+    }
     esim_trace_opts to = {.extract_dir = dir};
     esim_trace *t = esim_trace_new(&to, trace_quiet, NULL);
-    int rc = t ? esim_trace_run_mem(t, d, n, err) : esim_error_set(err, "out of memory");
+    int rc = t ? esim_trace_run_capture(t, cap, name, err) : esim_error_set(err, "out of memory");
+    if (!t)
+        esim_capture_close(cap);
     esim_trace_free(t);
     GDir *gd = g_dir_open(dir, 0, NULL);
     GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
@@ -180,12 +188,25 @@ int esim_cmd_audit(int argc, char **argv)
         size_t len = 0;
         esim_audit_report rep;
         int r;
+        if (strcmp(argv[i], "-") != 0) { /* a phone or LPA log (esim/log.h) is read as a capture */
+            esim_capture_opts co = {0};
+            esim_capture *lc = esim_capture_open_ex(argv[i], &co, NULL);
+            if (lc && co.detected != ESIM_LOG_CAPTURE) {
+                if (audit_capture(argv[i], lc, kl, &opts, &ao, &err) != 0) {
+                    fprintf(stderr, "esimscope audit: %s: %s\n", argv[i], err.msg);
+                    bad_input = true;
+                }
+                continue;
+            }
+            esim_capture_close(lc);
+        }
         if (esim_input_load(argv[i], fmt, &der, &len, NULL, &err) != 0) {
             fprintf(stderr, "esimscope audit: %s\n", err.msg); /* names the file already */
             bad_input = true;
             continue;
         } else if (is_capture(der, len)) {
-            r = audit_capture(argv[i], der, len, kl, &opts, &ao, &err);
+            esim_capture *mc = esim_capture_open_mem(der, len, &err);
+            r = mc ? audit_capture(argv[i], mc, kl, &opts, &ao, &err) : -1;
             if (r == 0) {
                 esim_wipe(der, len);
                 free(der);
