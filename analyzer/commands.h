@@ -11,4 +11,5 @@ int esim_cmd_profile(int argc, char **argv);
 int esim_cmd_apdus(int argc, char **argv);
 int esim_cmd_trace(int argc, char **argv);
 int esim_cmd_audit(int argc, char **argv);
+int esim_cmd_convert(int argc, char **argv);
 #endif

@@ -78,6 +78,8 @@ void log_block_data(log_reader *r, log_block *b, log_t0 *slots, uint64_t line, c
                  *stop, (unsigned long long)b->line);
         b->bad = true;
     }
+    if (b->bad && memchr(stop, '}', (size_t)(e - stop))) /* the broken block ends here */
+        deliver(r, b, slots);
 }
 
 static void qxdm_line(log_reader *r, void *state, uint64_t lineno, const char *l, size_t n)

@@ -57,8 +57,13 @@ long log_hex_bytes(const char *s, size_t n, uint8_t *out, size_t cap, const char
         while (q < e && hexval(*q) >= 0)
             q++;
         if ((q - p) & 1) {
-            rc = -1;
-            p = q;
+            /* "9G": the character after the run is the culprit, not the digit count */
+            if (q < e && *q != ' ' && *q != '\t' && *q != ',' && *q != ':')
+                p = q;
+            else {
+                rc = -1;
+                p = q;
+            }
             break;
         }
         for (; p < q; p += 2) {
