@@ -6,7 +6,6 @@
  * with whatever the logging tool writes before each line (a time stamp is taken when it has
  * one). +CCHO becomes MANAGE CHANNEL + SELECT of the AID on that channel (what the modem does
  * on the card); +CCHC becomes MANAGE CHANNEL close. */
-#include <stdlib.h>
 #include <string.h>
 #include "esim/apdu.h"
 #include "log_internal.h"
@@ -88,8 +87,8 @@ static void command(log_reader *r, at *a, uint64_t lineno, const char *l, size_t
         return;
     }
     if (kind == CGLA) {
-        char *end;
-        unsigned long ch = strtoul(v, &end, 10);
+        const char *end;
+        unsigned long ch = log_number(v, e, &end);
         if (end == v || ch > 19) {
             log_note(r, lineno, "AT+CGLA without a channel (session id) of 0 to 19");
             return;
@@ -97,14 +96,14 @@ static void command(log_reader *r, at *a, uint64_t lineno, const char *l, size_t
         a->channel = (unsigned)ch;
         v = end;
     }
-    long len = strtol(v + (*v == ',' ? 1 : 0), NULL, 10);
+    unsigned long len = log_number(v + (v < e && *v == ',' ? 1 : 0), e, NULL);
     long k = quoted(v, e, a->cmd, sizeof a->cmd, &digits);
     if (k < 4) {
         log_note(r, lineno, "%s without a command APDU in quotes", kind == CGLA ? "AT+CGLA" : "AT+CSIM");
         return;
     }
-    if ((size_t)len != digits)
-        log_note(r, lineno, "length %ld but %zu hex digits: the digits are taken", len, digits);
+    if (len != digits)
+        log_note(r, lineno, "length %lu but %zu hex digits: the digits are taken", len, digits);
     a->cmd_len = (size_t)k;
     if (kind == CGLA)
         a->cmd[0] = channel_cla(a->cmd[0], a->channel);
@@ -122,8 +121,8 @@ static void response(log_reader *r, at *a, uint64_t lineno, const char *l, size_
     a->pending = NONE;
     if (kind == CCHO) {
         const char *v = log_skip_ws(p + 6, e);
-        char *end;
-        unsigned long ch = strtoul(v, &end, 10);
+        const char *end;
+        unsigned long ch = log_number(v, e, &end);
         if (end == v || ch < 1 || ch > 19) {
             log_note(r, lineno, "+CCHO: session id is no logical channel 1 to 19");
             return;
@@ -172,7 +171,7 @@ static void at_line(log_reader *r, void *state, uint64_t lineno, const char *l, 
                 command(r, a, lineno, l, n, p, i + 1);
                 return;
             }
-            unsigned long ch = strtoul(p + 8, NULL, 10);
+            unsigned long ch = log_number(p + 8, l + n, NULL);
             if (ch < 1 || ch > 19) {
                 log_note(r, lineno, "AT+CCHC of no logical channel 1 to 19");
                 return;

@@ -66,6 +66,9 @@ bool log_find_time(const char *s, size_t n, int64_t *sod, uint32_t *nsec, int64_
                    bool *has_day);
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
 int64_t log_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* A decimal number at s (bounded by e; the lines are not NUL-terminated); *end (optional) after
+ * its digits (== s when there are none). Saturates at ULONG_MAX / 10. */
+unsigned long log_number(const char *s, const char *e, const char **end);
 /* Skips spaces and tabs. */
 const char *log_skip_ws(const char *s, const char *end);
 
@@ -76,9 +79,9 @@ typedef struct log_t0 {
     uint64_t line, line_last;
     int64_t sec;
     uint32_t nsec;
-    uint8_t msg[5 + 255 + 256 + 2];
     size_t cmd_len, rsp_len;  /* header + command data; response data */
     uint8_t rsp[256 + 2 + 64];
+    uint8_t msg[5 + 255 + 256 + 2 + 64];
 } log_t0;
 
 /* One TX (terminal to card) or RX (card to terminal) block of slot. */

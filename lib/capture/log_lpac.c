@@ -5,7 +5,6 @@
  *   [DEBUG] [HTTP] [RX] rcode: 200, data: {...}
  * (later lpac versions write "URL:", "Data:", "RCode:"; some "url: ..., bytes: N, data: ...").
  * lpac writes no times; the card is one slot. */
-#include <stdlib.h>
 #include <string.h>
 #include "log_internal.h"
 
@@ -160,7 +159,7 @@ static void http_rx(log_reader *r, uint64_t lineno, const char *s, const char *e
         log_note(r, lineno, "HTTP RX line without rcode and data");
         return;
     }
-    int code = atoi(c);
+    int code = (int)log_number(c, e, NULL);
     if (code < 100 || code > 999) {
         log_note(r, lineno, "HTTP RX with rcode %d (no HTTP status): skipped", code);
         return;

@@ -1,4 +1,5 @@
 /* Text helpers shared by the log format parsers: hex runs, times, dates. */
+#include <stdbool.h>
 #include <string.h>
 #include "log_internal.h"
 
@@ -18,6 +19,18 @@ const char *log_find(const char *s, size_t n, const char *needle)
     return NULL;
 }
 
+unsigned long log_number(const char *s, const char *e, const char **end)
+{
+    unsigned long v = 0;
+    const char *p = s;
+    for (; p < e && *p >= '0' && *p <= '9'; p++)
+        if (v < 100000000000ul)
+            v = v * 10 + (unsigned long)(*p - '0');
+    if (end)
+        *end = p;
+    return v;
+}
+
 const char *log_skip_ws(const char *s, const char *end)
 {
     while (s < end && (*s == ' ' || *s == '\t'))
@@ -25,59 +38,49 @@ const char *log_skip_ws(const char *s, const char *end)
     return s;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+/* hex digit value + 1 (0: not a hex digit) and the separators between hex bytes, by byte */
+#define H(c, v) [c] = (v) + 1
+static const uint8_t hexv[256] = {
+    H('0', 0), H('1', 1), H('2', 2), H('3', 3), H('4', 4), H('5', 5), H('6', 6), H('7', 7),
+    H('8', 8), H('9', 9), H('A', 10), H('B', 11), H('C', 12), H('D', 13), H('E', 14), H('F', 15),
+    H('a', 10), H('b', 11), H('c', 12), H('d', 13), H('e', 14), H('f', 15)};
+#undef H
+static const bool separator[256] = {[' '] = true, ['\t'] = true, [','] = true, [':'] = true};
 
 long log_hex_bytes(const char *s, size_t n, uint8_t *out, size_t cap, const char **end)
 {
-    const char *p = s, *e = s + n;
+    const uint8_t *p = (const uint8_t *)s, *e = p + n;
     size_t count = 0;
     long rc = 0;
     while (p < e) {
-        char c = *p;
-        if (c == ' ' || c == '\t' || c == ',' || c == ':') {
+        if (separator[*p]) {
             p++;
             continue;
         }
-        if (c == '0' && p + 1 < e && (p[1] == 'x' || p[1] == 'X') && p + 2 < e &&
-            hexval(p[2]) >= 0)
+        if (*p == '0' && e - p > 2 && (p[1] | 0x20) == 'x' && hexv[p[2]])
             p += 2;
-        if (hexval(*p) < 0)
-            break;
         /* a run of digits: pairs of them are bytes */
-        const char *q = p;
-        while (q < e && hexval(*q) >= 0)
+        const uint8_t *q = p;
+        while (q < e && hexv[*q])
             q++;
+        if (q == p)
+            break;
         if ((q - p) & 1) {
             /* "9G": the character after the run is the culprit, not the digit count */
-            if (q < e && *q != ' ' && *q != '\t' && *q != ',' && *q != ':')
-                p = q;
-            else {
+            if (!(q < e && !separator[*q]))
                 rc = -1;
-                p = q;
-            }
+            p = q;
             break;
         }
-        for (; p < q; p += 2) {
-            if (count == cap) {
-                rc = -1;
-                break;
-            }
-            out[count++] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
-        }
-        if (rc < 0)
+        if ((size_t)(q - p) / 2 > cap - count) {
+            rc = -1;
             break;
+        }
+        for (; p < q; p += 2)
+            out[count++] = (uint8_t)((hexv[p[0]] - 1) << 4 | (hexv[p[1]] - 1));
     }
     if (end)
-        *end = p;
+        *end = (const char *)p;
     return rc < 0 ? -1 : (long)count;
 }
 
@@ -130,8 +133,10 @@ bool log_find_time(const char *s, size_t n, int64_t *sod, uint32_t *nsec, int64_
     const char *e = s + n;
     for (const char *p = s; p + 8 <= e; p++) {
         p = memchr(p, ':', (size_t)(e - p));
-        if (!p || p - s < 2 || e - p < 6)
+        if (!p || e - p < 6)
             return false;
+        if (p - s < 2)
+            continue;
         int h, m, sec;
         const char *t = p - 2;
         if ((t > s && t[-1] >= '0' && t[-1] <= '9') || !digits(t, e, 2, &h) ||
