@@ -163,7 +163,7 @@ static int detect(esim_capture *c, esim_capture_opts *o, esim_error *err)
         esim_log_format f = log_reader_detect(c, err);
         if (f != ESIM_LOG_AUTO)
             return open_log(c, f, o, err);
-        return esim_error_set(err, "neither a pcap/pcapng capture (magic %02X%02X%02X%02X) nor a "
+        return esim_error_set(err, "not a pcap or pcapng capture (magic %02X%02X%02X%02X) nor a "
                               "log esimscope reads (QXDM, QCAT, lpac, AT, pcsc-spy, hex APDU "
                               "log; --format forces one)", m[0], m[1], m[2], m[3]);
     }
