@@ -9,6 +9,7 @@
 typedef struct qxdm {
     log_t0 slots[ESIM_LOG_MAX_SLOTS];
     log_block blk;
+    int64_t last_sod, days; /* times without a date: a step back of over 12 h is midnight */
 } qxdm;
 
 unsigned log_slot_number(const char *s, size_t n)
@@ -111,7 +112,11 @@ static void qxdm_line(log_reader *r, void *state, uint64_t lineno, const char *l
     bool has_day = false;
     if (!log_find_time(l, n, &sod, &b->nsec, &day, &has_day))
         log_note(r, lineno, "0x19B7 record without a time");
-    b->sec = (has_day ? day : log_day(r)) + sod;
+    if (!has_day && sod + 43200 < q->last_sod)
+        q->days++;
+    if (!has_day)
+        q->last_sod = sod;
+    b->sec = (has_day ? day : log_day(r) + q->days * 86400) + sod;
     b->slot = log_slot_number(l, n);
     const char *type = log_find(l, n, "Type");
     const char *data = log_find(l, n, "Data");

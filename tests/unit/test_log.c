@@ -118,6 +118,34 @@ static void t0_6cxx_and_slots(void **state)
     assert_int_equal(s.ev[1].rsp_len, 4);
 }
 
+static int64_t last_time(const char *text, int64_t day)
+{
+    esim_capture_opts co = {.log_day = day};
+    esim_error err;
+    esim_capture *c = esim_capture_open_mem_ex((const uint8_t *)text, strlen(text), &co, &err);
+    assert_non_null(c);
+    esim_packet pk;
+    int64_t t = -1;
+    while (esim_capture_next(c, &pk, &err) == 1)
+        if (pk.linktype != ESIM_LINKTYPE_LOG_NOTE)
+            t = pk.ts_sec;
+    esim_capture_close(c);
+    return t;
+}
+
+static void qxdm_midnight(void **state)
+{
+    (void)state;
+    const char *before = "[0x19B7]  23:59:59.900000  UIM APDU  5  SLOT_1  Type = TX  Data = { 80 F2 00 0C 00 }\n"
+                         "[0x19B7]  23:59:59.950000  UIM APDU  2  SLOT_1  Type = RX  Data = { 90 00 }\n";
+    const char *after = "[0x19B7]  23:59:59.900000  UIM APDU  5  SLOT_1  Type = TX  Data = { 80 F2 00 0C 00 }\n"
+                        "[0x19B7]  23:59:59.950000  UIM APDU  2  SLOT_1  Type = RX  Data = { 90 00 }\n"
+                        "[0x19B7]  00:00:00.010000  UIM APDU  5  SLOT_1  Type = TX  Data = { 80 F2 00 0C 00 }\n"
+                        "[0x19B7]  00:00:01.010000  UIM APDU  2  SLOT_1  Type = RX  Data = { 90 00 }\n";
+    assert_int_equal(last_time(before, 1772409600), 1772409600 + 86399);
+    assert_int_equal(last_time(after, 1772409600), 1772409600 + 86400); /* the next day */
+}
+
 static void t0_damage(void **state)
 {
     (void)state;
@@ -224,7 +252,7 @@ int main(void)
         cmocka_unit_test(t0_get_response_and_null_bytes), cmocka_unit_test(t0_6cxx_and_slots),
         cmocka_unit_test(t0_damage),        cmocka_unit_test(qcat_sequence_gap),
         cmocka_unit_test(at_logical_channel), cmocka_unit_test(detection),
-        cmocka_unit_test(hex_log_pairs),
+        cmocka_unit_test(hex_log_pairs),    cmocka_unit_test(qxdm_midnight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
