@@ -173,16 +173,18 @@ static void lpac_line(log_reader *r, void *state, uint64_t lineno, const char *l
 {
     lpac *st = state;
     const char *e = l + n, *p;
-    if ((p = log_find(l, n, "[APDU] [TX]"))) {
+    /* the tags open the line (after whatever prefix a logger adds); an HTTP body may be MBs */
+    size_t head = n < 256 ? n : 256;
+    if ((p = log_find(l, head, "[APDU] [TX]"))) {
         log_count_record(r);
         apdu_tx(r, st, lineno, p + 11, e);
-    } else if ((p = log_find(l, n, "[APDU] [RX]"))) {
+    } else if ((p = log_find(l, head, "[APDU] [RX]"))) {
         log_count_record(r);
         apdu_rx(r, st, lineno, p + 11, e);
-    } else if ((p = log_find(l, n, "[HTTP] [TX]"))) {
+    } else if ((p = log_find(l, head, "[HTTP] [TX]"))) {
         log_count_record(r);
         http_tx(r, lineno, p + 11, e);
-    } else if ((p = log_find(l, n, "[HTTP] [RX]"))) {
+    } else if ((p = log_find(l, head, "[HTTP] [RX]"))) {
         log_count_record(r);
         http_rx(r, lineno, p + 11, e);
     } else
@@ -198,7 +200,8 @@ static void lpac_finish(log_reader *r, void *state)
 
 static int lpac_score(const char *l, size_t n)
 {
-    return log_find(l, n, "[DEBUG] [APDU] [") || log_find(l, n, "[DEBUG] [HTTP] [") ? 100 : 0;
+    size_t head = n < 256 ? n : 256;
+    return log_find(l, head, "[DEBUG] [APDU] [") || log_find(l, head, "[DEBUG] [HTTP] [") ? 100 : 0;
 }
 
 const log_format_ops log_lpac_ops = {ESIM_LOG_LPAC, "lpac", lpac_score, sizeof(lpac), lpac_line,
