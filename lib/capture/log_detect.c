@@ -41,7 +41,7 @@ const char *esim_log_format_name(esim_log_format f)
 }
 
 /* Detection looks at this many lines at most. */
-#define DETECT_LINES 2000
+#define DETECT_LINES 5000
 
 esim_log_format esim_log_detect(const char *text, size_t len)
 {

@@ -576,7 +576,7 @@ void log_reader_free(log_reader *r)
 esim_log_format log_reader_detect(esim_capture *c, esim_error *err)
 {
     const uint8_t *p;
-    long k = capture_peek(c, 65536, &p, err);
+    long k = capture_peek(c, 256u * 1024u, &p, err);
     if (k <= 0)
         return ESIM_LOG_AUTO;
     return esim_log_detect((const char *)p, (size_t)k);
