@@ -4,7 +4,9 @@
  *   AT+CSIM=10,"0070000001"                      ->  +CSIM: 6,"019000"
  *   AT+CCHC=1                                    ->  OK             close it
  * with whatever the logging tool writes before each line (a time stamp is taken when it has
- * one). +CCHO becomes MANAGE CHANNEL + SELECT of the AID on that channel (what the modem does
+ * one). Also the modem's own APDU log of TS 27.007 clause 8.96-8.97 (+CLOGSIMAPDU,
+ * +CLOGBUFFSIMAPDU): "+CLOGSIMAPDUTD: SIM SLOT:1,LSI:2,TX Data APDU: 80F2000C00" and
+ * "...RD: SIM SLOT:1,LSI:2,RX Data APDU: 9000", one card per SIM SLOT. +CCHO becomes MANAGE CHANNEL + SELECT of the AID on that channel (what the modem does
  * on the card); +CCHC becomes MANAGE CHANNEL close. */
 #include <string.h>
 #include "esim/apdu.h"
@@ -12,7 +14,18 @@
 
 enum { NONE, CCHO, CGLA, CSIM };
 
+/* +CLOGSIMAPDU: the command waiting for its response, per slot */
+typedef struct clog {
+    bool pending;
+    uint64_t line;
+    int64_t sec;
+    uint32_t nsec;
+    size_t cmd_len;
+    uint8_t cmd[5 + 256 + 1];
+} clog;
+
 typedef struct at {
+    clog slots[ESIM_LOG_MAX_SLOTS];
     int pending;
     uint64_t line;
     int64_t sec;
@@ -151,6 +164,46 @@ static void response(log_reader *r, at *a, uint64_t lineno, const char *l, size_
     log_emit_apdu(r, 1, a->line, lineno, a->sec, a->nsec, a->cmd, a->cmd_len, a->rsp, (size_t)k);
 }
 
+/* "+CLOG[BUFF]SIMAPDUTD/RD: SIM SLOT:<k>[,LSI:<n>],TX|RX Data APDU: <hex>" */
+static void clog_line(log_reader *r, at *a, uint64_t lineno, const char *l, size_t n,
+                      const char *p, bool tx)
+{
+    const char *e = l + n, *s = log_find(l, (size_t)(p - l), "SLOT:");
+    unsigned slot = s ? (unsigned)log_number(log_skip_ws(s + 5, e), e, NULL) : 1;
+    if (slot < 1 || slot > ESIM_LOG_MAX_SLOTS) {
+        log_note(r, lineno, "APDU log of SIM SLOT %u: only 1 to %u are read", slot,
+                 ESIM_LOG_MAX_SLOTS);
+        return;
+    }
+    clog *c = &a->slots[slot - 1];
+    uint8_t rsp[256 + 2];
+    const char *v = p + 13, *stop; /* after "TX Data APDU:" */
+    long k = log_hex_bytes(v, (size_t)(e - v), tx ? c->cmd : rsp, tx ? sizeof c->cmd : sizeof rsp,
+                           &stop);
+    if (k < 0 || log_skip_ws(stop, e) != e || (tx ? k < 4 : k < 2)) {
+        log_note(r, lineno, "%s Data APDU that is no %s", tx ? "TX" : "RX",
+                 tx ? "command APDU in hex" : "response with a status word in hex");
+        if (!tx)
+            c->pending = false;
+        return;
+    }
+    if (tx) {
+        if (c->pending)
+            log_note(r, c->line, "TX Data APDU without an RX Data APDU after it");
+        c->pending = true;
+        c->cmd_len = (size_t)k;
+        c->line = lineno;
+        when(r, l, (size_t)(p - l), &c->sec, &c->nsec);
+        return;
+    }
+    if (!c->pending) {
+        log_note(r, lineno, "RX Data APDU without a TX Data APDU before it");
+        return;
+    }
+    c->pending = false;
+    log_emit_apdu(r, slot, c->line, lineno, c->sec, c->nsec, c->cmd, c->cmd_len, rsp, (size_t)k);
+}
+
 static const char *find_any(const char *l, size_t n, const char *upper, const char *lower)
 {
     const char *p = log_find(l, n, upper);
@@ -164,6 +217,11 @@ static void at_line(log_reader *r, void *state, uint64_t lineno, const char *l, 
                                           {"AT+CSIM=", "at+csim="}, {"AT+CCHC=", "at+cchc="}};
     static const char *const rsps[] = {"+CCHO:", "+CGLA:", "+CSIM:"};
     const char *p;
+    if ((p = log_find(l, n, "X Data APDU:")) && p > l && (p[-1] == 'T' || p[-1] == 'R')) {
+        log_count_record(r);
+        clog_line(r, a, lineno, l, n, p - 1, p[-1] == 'T');
+        return;
+    }
     for (int i = 0; i < 4; i++)
         if ((p = find_any(l, n, cmds[i][0], cmds[i][1]))) {
             log_count_record(r);
@@ -205,12 +263,15 @@ static void at_finish(log_reader *r, void *state)
     at *a = state;
     if (a->pending)
         log_note(r, a->line, "log ends after this AT command, before its response");
+    for (unsigned i = 0; i < ESIM_LOG_MAX_SLOTS; i++)
+        if (a->slots[i].pending)
+            log_note(r, a->slots[i].line, "log ends after this TX Data APDU, before its response");
 }
 
 static int at_score(const char *l, size_t n)
 {
     static const char *const m[] = {"AT+CGLA=", "AT+CCHO=", "AT+CSIM=", "+CGLA:", "+CSIM:",
-                                    "at+cgla=", "at+csim="};
+                                    "at+cgla=", "at+csim=", "TX Data APDU:", "RX Data APDU:"};
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
         if (log_find(l, n, m[i]))
             return 10;

@@ -207,6 +207,29 @@ static void at_logical_channel(void **state)
     assert_int_equal(s.ev[2].frame_last, 4);
 }
 
+static void at_clogsimapdu(void **state)
+{
+    (void)state;
+    sink s;
+    /* TS 27.007 +CLOGBUFFSIMAPDU output: two slots */
+    const char *log = "AT+CLOGBUFFSIMAPDU=1,2\n"
+                      "+CLOGBUFFSIMAPDUTD: SIM SLOT:1,LSI:2,TX Data APDU: 80F2000C00\n"
+                      "+CLOGBUFFSIMAPDUTD: SIM SLOT:2,TX Data APDU: 00B0000004\n"
+                      "+CLOGBUFFSIMAPDURD: SIM SLOT:1,LSI:2,RX Data APDU: 9000\n"
+                      "+CLOGBUFFSIMAPDURD: SIM SLOT:2,RX Data APDU: 010203049000\n"
+                      "+CLOGBUFFSIMAPDURD: SIM SLOT:2,RX Data APDU: 9X00\n"
+                      "OK\n";
+    assert_int_equal(run(log, ESIM_LOG_AUTO, &s), ESIM_LOG_AT);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.cards, 2);
+    assert_int_equal(s.ev[0].ins, 0xF2);
+    assert_int_equal(s.ev[0].frame, 2);
+    assert_int_equal(s.ev[0].frame_last, 2);
+    assert_int_equal(s.ev[1].rsp_len, 4);
+    assert_int_equal(s.warnings, 1);
+    assert_int_equal(s.warning_line[0], 6);
+}
+
 static void detection(void **state)
 {
     (void)state;
@@ -251,7 +274,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t0_get_response_and_null_bytes), cmocka_unit_test(t0_6cxx_and_slots),
         cmocka_unit_test(t0_damage),        cmocka_unit_test(qcat_sequence_gap),
-        cmocka_unit_test(at_logical_channel), cmocka_unit_test(detection),
+        cmocka_unit_test(at_logical_channel), cmocka_unit_test(at_clogsimapdu),
+        cmocka_unit_test(detection),
         cmocka_unit_test(hex_log_pairs),    cmocka_unit_test(qxdm_midnight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
