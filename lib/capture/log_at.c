@@ -4,7 +4,7 @@
  *   AT+CSIM=10,"0070000001"                      ->  +CSIM: 6,"019000"
  *   AT+CCHC=1                                    ->  OK             close it
  * with whatever the logging tool writes before each line (a time stamp is taken when it has
- * one). Also the modem's own APDU log of TS 27.007 clause 8.96-8.97 (+CLOGSIMAPDU,
+ * one). Also the modem's own APDU log of 3GPP TS 27.007 (+CLOGSIMAPDU,
  * +CLOGBUFFSIMAPDU): "+CLOGSIMAPDUTD: SIM SLOT:1,LSI:2,TX Data APDU: 80F2000C00" and
  * "...RD: SIM SLOT:1,LSI:2,RX Data APDU: 9000", one card per SIM SLOT. +CCHO becomes MANAGE CHANNEL + SELECT of the AID on that channel (what the modem does
  * on the card); +CCHC becomes MANAGE CHANNEL close. */
