@@ -1,4 +1,4 @@
-/* AT command logs of a modem driven by an LPA (3GPP TS 27.007 clauses 8.17, 8.43-8.45):
+/* AT command logs of a modem driven by an LPA (3GPP TS 27.007 +CSIM, +CCHO, +CGLA, +CCHC):
  *   AT+CCHO="A0000005591010FFFFFFFF8900000100"  ->  +CCHO: 1      open a logical channel
  *   AT+CGLA=1,10,"81E2910003BF2E00"             ->  +CGLA: 8,"BF2E009000"
  *   AT+CSIM=10,"0070000001"                      ->  +CSIM: 6,"019000"
