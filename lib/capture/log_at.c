@@ -140,7 +140,7 @@ static void response(log_reader *r, at *a, uint64_t lineno, const char *l, size_
             log_note(r, lineno, "+CCHO: session id is no logical channel 1 to 19");
             return;
         }
-        /* MANAGE CHANNEL open (ISO 7816-4 clause 11.1.2) and SELECT by AID on it */
+        /* MANAGE CHANNEL open (ISO/IEC 7816-4) and SELECT by AID on it */
         static const uint8_t open[5] = {0x00, 0x70, 0x00, 0x00, 0x01};
         uint8_t orsp[3] = {(uint8_t)ch, 0x90, 0x00};
         emit_simple(r, a, a->line, open, 5, orsp, 3);

@@ -1,6 +1,6 @@
 /* T=0 TPDU assembly for logs that show the card interface byte blocks (Qualcomm 0x19B7): the
- * terminal sends the 5-byte header; the card answers with a procedure byte (ISO 7816-3 clause
- * 10.3.3: INS = send all remaining data / receive all; INS ^ FF = one byte; 60 = NULL, more
+ * terminal sends the 5-byte header; the card answers with a procedure byte (ISO/IEC 7816-3 T=0
+ * protocol: INS = send all remaining data / receive all; INS ^ FF = one byte; 60 = NULL, more
  * time) or directly with SW1 SW2; then the command data go out or the response data come in,
  * and SW1 SW2 end the exchange. 61xx (GET RESPONSE follows, whose data block starts with the
  * procedure byte C0) and 6Cxx (repeat with Le = xx) are left to the APDU layer, which folds
