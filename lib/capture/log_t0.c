@@ -94,7 +94,9 @@ static void rx(log_reader *r, log_t0 *t, unsigned slot, uint64_t line, const uin
     while (i < n && d[i] == 0x60) /* NULL procedure bytes: the card asks for more time */
         i++;
     uint8_t ins = t->msg[1], one_byte = (uint8_t)(0xFFu - ins);
-    if (i < n && t->state != PROCEDURE && (d[i] == ins || d[i] == one_byte)) {
+    /* a procedure byte: after the header, after all data, or between data sent piecewise */
+    bool sending = t->state == PROCEDURE && t->cmd_len > 5;
+    if (i < n && (t->state != PROCEDURE || sending) && (d[i] == ins || d[i] == one_byte)) {
         i++;
         t->state = PROCEDURE;
     }

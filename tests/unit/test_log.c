@@ -97,6 +97,24 @@ static void t0_get_response_and_null_bytes(void **state)
     assert_int_equal(s.ev[0].frame_last, 6); /* the GET RESPONSE header's line */
 }
 
+static void t0_byte_by_byte(void **state)
+{
+    (void)state;
+    sink s;
+    /* INS ^ FF: the card asks for one data byte at a time */
+    const char *log = QX(1, "TX", "{ 00 A4 00 04 02 }")
+                      QX(1, "RX", "5B")
+                      QX(1, "TX", "3F")
+                      QX(1, "RX", "5B")
+                      QX(1, "TX", "00")
+                      QX(1, "RX", "{ 90 00 }");
+    run(log, ESIM_LOG_QXDM, &s);
+    assert_int_equal(s.warnings, 0);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.ev[0].cmd_len, 2);
+    assert_int_equal(s.ev[0].sw, 0x9000);
+}
+
 static void t0_6cxx_and_slots(void **state)
 {
     (void)state;
@@ -273,6 +291,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t0_get_response_and_null_bytes), cmocka_unit_test(t0_6cxx_and_slots),
+        cmocka_unit_test(t0_byte_by_byte),
         cmocka_unit_test(t0_damage),        cmocka_unit_test(qcat_sequence_gap),
         cmocka_unit_test(at_logical_channel), cmocka_unit_test(at_clogsimapdu),
         cmocka_unit_test(detection),
