@@ -158,31 +158,41 @@ static bool alnum(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* The direction marker of a line: 1 command, 2 response, 0 none; *after = after it. */
+static bool at_word(const char *l, const char *p, const char *e, const char *w, size_t k)
+{
+    return e - p >= (long)k && !memcmp(p, w, k) && (p == l || !alnum(p[-1])) &&
+           (p + k == e || !alnum(p[k]));
+}
+
+/* The first direction marker of a line, in one pass: 1 command, 2 response, 0 none; *after =
+ * after it (and the separators that follow). */
 static int marker(const char *l, size_t n, const char **after)
 {
-    static const struct {
-        const char *m;
-        int dir;
-        bool word;
-    } marks[] = {{"C-APDU", 1, false},     {"R-APDU", 2, false}, {"Send APDU:", 1, false},
-                 {"Recv APDU:", 2, false}, {">>", 1, false},     {"<<", 2, false},
-                 {"TX", 1, true},          {"RX", 2, true}};
     const char *e = l + n;
-    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
-        const char *p = l;
-        size_t k = strlen(marks[i].m);
-        while ((p = log_find(p, (size_t)(e - p), marks[i].m))) {
-            if (!marks[i].word || ((p == l || !alnum(p[-1])) && (p + k == e || !alnum(p[k])))) {
-                p += k;
-                while (p < e && (*p == ':' || *p == ']' || *p == ' ' || *p == '\t' ||
-                                 *p == '=' || *p == '>' || *p == '-'))
-                    p++;
-                *after = p;
-                return marks[i].dir;
-            }
-            p += k;
+    for (const char *p = l; p < e; p++) {
+        int dir = 0;
+        size_t k = 0;
+        switch (*p) {
+        case 'C': if (e - p >= 6 && !memcmp(p, "C-APDU", 6)) dir = 1, k = 6; break;
+        case 'R':
+            if (e - p >= 6 && !memcmp(p, "R-APDU", 6)) dir = 2, k = 6;
+            else if (e - p >= 10 && !memcmp(p, "Recv APDU:", 10)) dir = 2, k = 10;
+            else if (at_word(l, p, e, "RX", 2)) dir = 2, k = 2;
+            break;
+        case 'S': if (e - p >= 10 && !memcmp(p, "Send APDU:", 10)) dir = 1, k = 10; break;
+        case 'T': if (at_word(l, p, e, "TX", 2)) dir = 1, k = 2; break;
+        case '>': if (e - p >= 2 && p[1] == '>') dir = 1, k = 2; break;
+        case '<': if (e - p >= 2 && p[1] == '<') dir = 2, k = 2; break;
+        default: break;
         }
+        if (!dir)
+            continue;
+        p += k;
+        while (p < e && (*p == ':' || *p == ']' || *p == ' ' || *p == '\t' || *p == '=' ||
+                         *p == '>' || *p == '-'))
+            p++;
+        *after = p;
+        return dir;
     }
     return 0;
 }

@@ -456,8 +456,6 @@ static int next_line(log_reader *r, const char **line, size_t *n, esim_error *er
  * them): CSI sequences are dropped. Returns the cleaned line (in buf, or the line itself). */
 static const char *strip_ansi(log_reader *r, const char *l, size_t *n)
 {
-    if (!memchr(l, 0x1B, *n))
-        return l;
     char *o = malloc(*n ? *n : 1);
     if (!o)
         return l;
@@ -490,13 +488,15 @@ static void feed_line(log_reader *r, const char *l, size_t n)
     }
     if (n && l[n - 1] == '\r')
         n--;
-    if (l != r->buf && memchr(l, 0x1B, n)) { /* make it ours before cleaning */
-        r->buf_len = 0;
-        if (!append(r, (const uint8_t *)l, n))
-            return;
-        l = r->buf;
+    if (memchr(l, 0x1B, n)) {
+        if (l != r->buf) { /* make it ours before cleaning */
+            r->buf_len = 0;
+            if (!append(r, (const uint8_t *)l, n))
+                return;
+            l = r->buf;
+        }
+        l = strip_ansi(r, l, &n);
     }
-    l = strip_ansi(r, l, &n);
     r->ops->line(r, r->state, r->lineno, l, n);
 }
 

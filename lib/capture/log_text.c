@@ -53,6 +53,13 @@ long log_hex_bytes(const char *s, size_t n, uint8_t *out, size_t cap, const char
     size_t count = 0;
     long rc = 0;
     while (p < e) {
+        /* the common shape first: "A4 " */
+        while (e - p >= 3 && hexv[p[0]] && hexv[p[1]] && separator[p[2]] && count < cap) {
+            out[count++] = (uint8_t)((hexv[p[0]] - 1) << 4 | (hexv[p[1]] - 1));
+            p += 3;
+        }
+        if (p == e)
+            break;
         if (separator[*p]) {
             p++;
             continue;
