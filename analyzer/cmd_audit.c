@@ -141,7 +141,8 @@ int esim_cmd_audit(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *oc = g_option_context_new("FILE...");
-    g_option_context_set_summary(oc, "Audits SAIP profile packages (UPP DER, or a BPP with --keylog): structure, "
+    g_option_context_set_summary(oc, "Audits SAIP profile packages (UPP DER, or a BPP with --keylog, or every BPP "
+                                     "of a capture or phone/LPA log with --keylog): structure, "
                                      "ICCID/IMSI, TS.48 test profiles, published or trivial keys, RFM security "
                                      "levels, default PINs, applets. Checks: docs/audit.md.");
     g_option_context_add_main_entries(oc, entries, NULL);
