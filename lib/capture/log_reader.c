@@ -255,7 +255,8 @@ static void tcp(log_reader *r, uint64_t line, int64_t sec, uint32_t nsec, bool t
     t[12] = 5 << 4;
     t[13] = flags;
     put16(t + 14, 65535);
-    memcpy(t + 20, d, n);
+    if (n)
+        memcpy(t + 20, d, n);
     uint8_t ph[12];
     put32(ph, src);
     put32(ph + 4, dst);
