@@ -115,6 +115,23 @@ static void t0_byte_by_byte(void **state)
     assert_int_equal(s.ev[0].sw, 0x9000);
 }
 
+static void qxdm_layouts(void **state)
+{
+    (void)state;
+    sink s;
+    /* time before the item code, no slot (single-SIM), 0x-prefixed bytes with commas, a data
+     * block continued on the next line */
+    const char *log = "10:00:00.100  [0x19B7]  UIM APDU  Type = TX  Data = { 0x80, 0xF2, 0x00, 0x0C, 0x00 }\n"
+                      "10:00:00.101  [0x1544]  MCS QCSI Payload Packet\n"
+                      "10:00:00.102  [0x19B7]  UIM APDU  Type = RX  Data = { 90\n"
+                      "    00 }\n";
+    assert_int_equal(run(log, ESIM_LOG_AUTO, &s), ESIM_LOG_QXDM);
+    assert_int_equal(s.warnings, 0);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.ev[0].ins, 0xF2);
+    assert_int_equal(s.ev[0].sw, 0x9000);
+}
+
 static void t0_6cxx_and_slots(void **state)
 {
     (void)state;
@@ -291,7 +308,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t0_get_response_and_null_bytes), cmocka_unit_test(t0_6cxx_and_slots),
-        cmocka_unit_test(t0_byte_by_byte),
+        cmocka_unit_test(t0_byte_by_byte), cmocka_unit_test(qxdm_layouts),
         cmocka_unit_test(t0_damage),        cmocka_unit_test(qcat_sequence_gap),
         cmocka_unit_test(at_logical_channel), cmocka_unit_test(at_clogsimapdu),
         cmocka_unit_test(detection),
