@@ -159,6 +159,9 @@ static int detect(esim_capture *c, esim_capture_opts *o, esim_error *err)
     bool pcap = false;
     for (int i = 0; i < 4; i++)
         pcap |= le == pcap_magic[i];
+    if (forced == ESIM_LOG_AUTO && ((m[0] == 0xFF && m[1] == 0xFE) || (m[0] == 0xFE && m[1] == 0xFF)))
+        return esim_error_set(err, "UTF-16 text (a log saved as \"Unicode\"?): convert it first, "
+                              "e.g. iconv -f UTF-16 -t UTF-8");
     if (forced == ESIM_LOG_AUTO && !pcap && memcmp(m, shb, 4) != 0) {
         esim_log_format f = log_reader_detect(c, err);
         if (f != ESIM_LOG_AUTO)

@@ -50,6 +50,8 @@ esim_log_format esim_log_detect(const char *text, size_t len)
     for (int lines = 0; p < end && lines < DETECT_LINES; lines++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
+        if (le > p && le[-1] == '\r') /* CRLF (Windows tools) */
+            le--;
         /* binary content is no log */
         for (const char *q = p; q < le; q++)
             if (*q == 0)

@@ -72,6 +72,12 @@ check "--format hex on an lpac log reads no APDU" 0 "hex log: .* 0 exchanges" \
     "$ESIMSCOPE" trace --format hex "$L/happy.lpac.log"
 check "unknown --format" 2 "unknown --format" "$ESIMSCOPE" trace --format nope "$L/happy.hex.log"
 check "bad --date" 2 "YYYY-MM-DD" "$ESIMSCOPE" trace --date 2026-13-02 "$L/happy.qxdm.txt"
+sed 's/$/\r/' "$L/happy.hex.log" > "$T/crlf.log"
+check "CRLF line ends (Windows tools)" 0 "hex log: .* 37 exchanges" "$ESIMSCOPE" trace "$T/crlf.log"
+iconv -f UTF-8 -t UTF-16 "$L/happy.qxdm.txt" > "$T/u16.txt" 2>/dev/null \
+    && check "UTF-16 text: a clear message" 2 "UTF-16 text.*iconv" "$ESIMSCOPE" trace "$T/u16.txt"
+{ printf '\xef\xbb\xbf'; cat "$L/happy.qcat.txt"; } > "$T/bom.txt"
+check "UTF-8 byte order mark" 0 "qcat log: .* 54 exchanges" "$ESIMSCOPE" trace "$T/bom.txt"
 printf 'hello\nworld\n' > "$T/text"
 check "plain text is no log" 2 "nor a log" "$ESIMSCOPE" trace "$T/text"
 
