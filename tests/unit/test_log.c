@@ -28,7 +28,8 @@ typedef struct rec {
 
 typedef struct sink {
     rec ev[MAX_EV];
-    unsigned n, warnings, cards;
+    unsigned n, warnings, cards, http;
+    char http_desc[4][160];
     char warning[8][200];
     uint64_t warning_line[8];
 } sink;
@@ -41,6 +42,16 @@ static void on_apdu(const esim_apdu_event *ev, const esim_card_info *card, void 
     s->ev[s->n++] = (rec){ev->type, card->index, ev->frame_first, ev->frame_last, ev->ins,
                           ev->sw, ev->cmd_len, ev->rsp_len, ev->get_responses, ev->reissued,
                           ev->isd_r, ev->channel};
+}
+
+static void on_http(const esim_http_event *ev, void *user)
+{
+    sink *s = user;
+    if (s->http < 4)
+        snprintf(s->http_desc[s->http], sizeof s->http_desc[0], "%s %s %d %zu %llu",
+                 ev->type == ESIM_HTTP_EV_REQUEST ? "req" : "rsp", ev->uri ? ev->uri : "-",
+                 ev->status, ev->body_len, (unsigned long long)ev->frame_first);
+    s->http++;
 }
 
 static void on_warning(uint64_t frame, const char *msg, void *user)
@@ -60,7 +71,7 @@ static esim_log_format run(const char *text, esim_log_format f, sink *s)
     esim_error err;
     esim_capture *c = esim_capture_open_mem_ex((const uint8_t *)text, strlen(text), &co, &err);
     assert_non_null(c);
-    esim_pipe_handlers h = {.apdu = on_apdu, .warning = on_warning, .user = s};
+    esim_pipe_handlers h = {.apdu = on_apdu, .http = on_http, .warning = on_warning, .user = s};
     esim_pipe *p = esim_pipe_new(&h);
     esim_packet pk;
     while (esim_capture_next(c, &pk, &err) == 1)
@@ -265,6 +276,31 @@ static void at_clogsimapdu(void **state)
     assert_int_equal(s.warning_line[0], 6);
 }
 
+static void lpac_spellings(void **state)
+{
+    (void)state;
+    sink s;
+    /* the spellings of lpac's versions, colour codes of a terminal, lpac's own JSON lines */
+    const char *log =
+        "\x1b[0;32m[DEBUG] [HTTP] [TX] url: https://dp.example/gsma/rsp2/es9plus/initiateAuthentication, "
+        "bytes: 12, data: {\"a\":\"b, c\"}\x1b[0;0m\n"
+        "[DEBUG] [HTTP] [RX] rcode: 200, data: {\"x\":1}\n"
+        "{\"type\":\"progress\",\"payload\":{\"code\":0}}\n"
+        "[DEBUG] [HTTP] [TX] URL: https://dp.example/gsma/rsp2/es9plus/handleNotification, Data: {}\n"
+        "[DEBUG] [HTTP] [RX] RCode: 204, Data: \n"
+        "[DEBUG] [APDU] [TX] CLA: 80, INS: E2, P1: 91, P2: 00, Lc: 03, Data: BF 2E 00 00\n"
+        "[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF 2E 00\n";
+    assert_int_equal(run(log, ESIM_LOG_AUTO, &s), ESIM_LOG_LPAC);
+    assert_int_equal(s.warnings, 0);
+    assert_int_equal(s.http, 4);
+    assert_string_equal(s.http_desc[0], "req /gsma/rsp2/es9plus/initiateAuthentication 0 12 1");
+    assert_string_equal(s.http_desc[1], "rsp /gsma/rsp2/es9plus/initiateAuthentication 200 7 2");
+    assert_string_equal(s.http_desc[3], "rsp /gsma/rsp2/es9plus/handleNotification 204 0 5");
+    assert_int_equal(s.n, 1); /* Data had Le after the Lc bytes */
+    assert_int_equal(s.ev[0].cmd_len, 3);
+    assert_int_equal(s.ev[0].rsp_len, 3);
+}
+
 static void detection(void **state)
 {
     (void)state;
@@ -311,7 +347,7 @@ int main(void)
         cmocka_unit_test(t0_byte_by_byte), cmocka_unit_test(qxdm_layouts),
         cmocka_unit_test(t0_damage),        cmocka_unit_test(qcat_sequence_gap),
         cmocka_unit_test(at_logical_channel), cmocka_unit_test(at_clogsimapdu),
-        cmocka_unit_test(detection),
+        cmocka_unit_test(lpac_spellings),   cmocka_unit_test(detection),
         cmocka_unit_test(hex_log_pairs),    cmocka_unit_test(qxdm_midnight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
