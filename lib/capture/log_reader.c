@@ -43,7 +43,8 @@ struct log_reader {
     size_t arena_len, arena_cap;
     uint16_t ip_id;
     /* the open HTTP exchange: a request waiting for its response */
-    bool http_open;
+    bool http_open, http_answered;
+    uint64_t http_line;       /* of the open request */
     uint16_t http_port;
     uint32_t cli_seq, srv_seq;
     unsigned http_conns;
@@ -291,6 +292,9 @@ static void http_close(log_reader *r, uint64_t line, int64_t sec, uint32_t nsec)
 {
     if (!r->http_open)
         return;
+    if (!r->http_answered)
+        log_note(r, r->http_line, "HTTP request without a response in the log (the LPA logs "
+                                  "none when the connection or TLS fails)");
     tcp(r, line, sec, nsec, true, TCP_FIN | TCP_ACK, NULL, 0);
     tcp(r, line, sec, nsec, false, TCP_FIN | TCP_ACK, NULL, 0);
     tcp(r, line, sec, nsec, true, TCP_ACK, NULL, 0);
@@ -336,6 +340,8 @@ void log_emit_http_request(log_reader *r, uint64_t line, int64_t sec, uint32_t n
              "Content-Length: %zu\r\n\r\n",
              (int)path_len, path ? path : "/", (int)host_len, u, body_len);
     r->http_open = true;
+    r->http_answered = false;
+    r->http_line = line;
     r->http_port = (uint16_t)(40000 + r->http_conns++ % 20000);
     r->cli_seq = 0x10000000u + r->http_conns * 0x10000u;
     r->srv_seq = 0x20000000u + r->http_conns * 0x10000u;
@@ -379,6 +385,7 @@ void log_emit_http_response(log_reader *r, uint64_t line, int64_t sec, uint32_t 
                  "HTTP/1.1 %d %s\r\nX-Admin-Protocol: gsma/rsp/v2.2.0\r\nContent-Length: 0\r\n\r\n",
                  status, reason(status));
     http_message(r, line, sec, nsec, false, head, body, body_len);
+    r->http_answered = true;
     http_close(r, line, sec, nsec);
 }
 

@@ -289,10 +289,13 @@ static void lpac_spellings(void **state)
         "[DEBUG] [HTTP] [TX] URL: https://dp.example/gsma/rsp2/es9plus/handleNotification, Data: {}\n"
         "[DEBUG] [HTTP] [RX] RCode: 204, Data: \n"
         "[DEBUG] [APDU] [TX] CLA: 80, INS: E2, P1: 91, P2: 00, Lc: 03, Data: BF 2E 00 00\n"
-        "[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF 2E 00\n";
+        "[DEBUG] [APDU] [RX] SW1: 90, SW2: 00, Data: BF 2E 00\n"
+        "[DEBUG] [HTTP] [TX] url: https://dp.example/gsma/rsp2/es9plus/getBoundProfilePackage, data: {}\n";
     assert_int_equal(run(log, ESIM_LOG_AUTO, &s), ESIM_LOG_LPAC);
-    assert_int_equal(s.warnings, 0);
-    assert_int_equal(s.http, 4);
+    assert_int_equal(s.warnings, 1); /* the last request, unanswered */
+    assert_int_equal(s.warning_line[0], 8);
+    assert_non_null(strstr(s.warning[0], "without a response"));
+    assert_int_equal(s.http, 5);
     assert_string_equal(s.http_desc[0], "req /gsma/rsp2/es9plus/initiateAuthentication 0 12 1");
     assert_string_equal(s.http_desc[1], "rsp /gsma/rsp2/es9plus/initiateAuthentication 200 7 2");
     assert_string_equal(s.http_desc[3], "rsp /gsma/rsp2/es9plus/handleNotification 204 0 5");
