@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "input_opts.h"
 #include "esim/capture_pipe.h"
 #include "esim/hex.h"
 
@@ -17,6 +18,7 @@ typedef struct opts {
     unsigned findings;
     uint64_t warnings_hidden;
     unsigned warnings_shown;
+    bool from_log; /* events are numbered by log line, not by frame */
 } opts;
 
 static void print_hex(const char *label, const uint8_t *d, size_t n)
@@ -37,7 +39,7 @@ static void on_apdu(const esim_apdu_event *ev, const esim_card_info *card, void 
     else
         snprintf(frames, sizeof frames, "%llu-%llu", (unsigned long long)ev->frame_first,
                  (unsigned long long)ev->frame_last);
-    printf("%-11s card %u ", frames, card->index);
+    printf("%s%-11s card %u ", o->from_log ? "line " : "", frames, card->index);
     switch (ev->type) {
     case ESIM_APDU_EV_ATR:
         printf("ATR (%s)\n", card->name);
@@ -72,7 +74,7 @@ static void on_http(const esim_http_event *ev, void *user)
     opts *o = user;
     if (o->quiet_http)
         return;
-    printf("%llu-%llu flow %llu ", (unsigned long long)ev->frame_first,
+    printf("%s%llu-%llu flow %llu ", o->from_log ? "lines " : "", (unsigned long long)ev->frame_first,
            (unsigned long long)ev->frame_last, (unsigned long long)ev->flow_id);
     if (ev->type == ESIM_HTTP_EV_ERROR) {
         printf("HTTP ERROR %s\n", ev->text);
@@ -95,47 +97,26 @@ static void on_warning(uint64_t frame, const char *msg, void *user)
         return;
     }
     o->warnings_shown++;
-    fprintf(stderr, "esimscope apdus: frame %llu: %s\n", (unsigned long long)frame, msg);
-}
-
-/* Like esimscope trace: a capture that cannot be opened is bad input (-1); one that breaks off
- * after its header (truncated, a malformed record, a run of empty frames) has its events listed
- * and the break as a finding (*broken). */
-static int run(const char *path, const esim_pipe_handlers *h, esim_pipe_stats *st,
-               bool *broken, esim_error *err)
-{
-    esim_capture *c = esim_capture_open(path, err);
-    if (!c)
-        return -1;
-    esim_pipe *p = esim_pipe_new(h);
-    if (!p) {
-        esim_capture_close(c);
-        return esim_error_set(err, "out of memory");
-    }
-    esim_packet pk;
-    int r;
-    while ((r = esim_capture_next(c, &pk, err)) == 1)
-        esim_pipe_packet(p, &pk);
-    esim_pipe_finish(p);
-    *st = *esim_pipe_get_stats(p);
-    esim_pipe_free(p);
-    esim_capture_close(c);
-    *broken = r < 0;
-    return 0;
+    fprintf(stderr, "esimscope apdus: %s %llu: %s\n", o->from_log ? "line" : "frame",
+            (unsigned long long)frame, msg);
 }
 
 int esim_cmd_apdus(int argc, char **argv)
 {
     opts o = {0};
+    input_opts io = {0};
+    esim_capture_opts co = {0};
     GOptionEntry entries[] = {
         {"hex", 'x', 0, G_OPTION_ARG_NONE, &o.hex, "print command and response data", NULL},
         {"no-http", 0, 0, G_OPTION_ARG_NONE, &o.quiet_http, "do not list HTTP messages", NULL},
+        INPUT_OPTION_ENTRIES(io),
         {0}};
-    GOptionContext *oc = g_option_context_new("CAPTURE|-");
+    GOptionContext *oc = g_option_context_new("CAPTURE|LOG|-");
     g_option_context_set_summary(oc, "Lists the APDU exchanges (GSMTAP-SIM, USB CCID), ES10 "
                                      "commands and HTTP messages of a pcap/pcapng capture "
-                                     "(gzip allowed). Undecodable packets are warned about on "
-                                     "standard error (the first 20, then a count).\n\n"
+                                     "or a phone/LPA log (gzip allowed). Undecodable packets are "
+                                     "warned about on standard error (the first 20, then a "
+                                     "count).\n\n"
                                      "Exit status: 0 listed, 1 a finding (an APDU-level protocol "
                                      "error, or the capture breaks off: truncated, a malformed "
                                      "record, a run of empty frames), 2 bad usage or unreadable "
@@ -146,24 +127,47 @@ int esim_cmd_apdus(int argc, char **argv)
         fprintf(stderr, "esimscope apdus: %s\n", gerr ? gerr->message : "one capture file expected");
         g_clear_error(&gerr);
         g_option_context_free(oc);
+        input_opts_clear(&io);
         return ESIM_EXIT_USAGE;
     }
     g_option_context_free(oc);
+    int ok = input_opts_apply("apdus", &io, &co);
+    input_opts_clear(&io);
+    esim_capture *c = ok == 0 ? input_open("apdus", argv[1], &co) : NULL;
+    if (!c)
+        return ESIM_EXIT_USAGE;
+    o.from_log = co.detected != ESIM_LOG_CAPTURE;
     esim_pipe_handlers h = {.apdu = on_apdu, .http = on_http, .warning = on_warning, .user = &o};
-    esim_pipe_stats st = {0};
     esim_error err = {{0}};
-    bool broken = false;
-    if (run(argv[1], &h, &st, &broken, &err) < 0) {
-        fprintf(stderr, "esimscope apdus: %s\n", err.msg);
+    esim_pipe *p = esim_pipe_new(&h);
+    if (!p) {
+        esim_capture_close(c);
+        fprintf(stderr, "esimscope apdus: out of memory\n");
         return ESIM_EXIT_USAGE;
     }
-    if (broken) {
+    esim_packet pk;
+    int r;
+    while ((r = esim_capture_next(c, &pk, &err)) == 1)
+        esim_pipe_packet(p, &pk);
+    esim_pipe_finish(p);
+    esim_pipe_stats st = *esim_pipe_get_stats(p);
+    esim_pipe_free(p);
+    esim_capture_close(c);
+    /* like esimscope trace: a capture that breaks off after its header (truncated, a malformed
+     * record, a run of empty frames) has its events listed and the break as a finding */
+    if (r < 0) {
         o.findings++;
         printf("FINDING capture breaks off: %s: %s\n", argv[1], err.msg);
     }
     if (o.warnings_hidden)
         fprintf(stderr, "esimscope apdus: %" PRIu64 " more warnings not shown\n",
                 o.warnings_hidden);
+    if (o.from_log)
+        printf("%s log: %llu lines, %llu with APDU/HTTP records, %llu skipped, %llu not "
+               "readable\n",
+               esim_log_format_name((esim_log_format)co.detected),
+               (unsigned long long)co.stats.lines, (unsigned long long)co.stats.records,
+               (unsigned long long)co.stats.skipped, (unsigned long long)co.stats.notes);
     printf("%llu packets: %llu GSMTAP-SIM, %llu USB CCID, %llu TCP; %u cards; %llu warnings; "
            "%u findings\n",
            (unsigned long long)st.packets, (unsigned long long)st.gsmtap,

@@ -8,9 +8,11 @@
 #include <string.h>
 #include "commands.h"
 #include "esim/audit.h"
+#include "esim/capture.h"
 #include "esim/hex.h"
 #include "esim/input.h"
 #include "esim/keylog.h"
+#include "esim/log.h"
 #include "esim/trace.h"
 
 /* The first bytes of a file: is it a capture (pcap, pcapng, gzip)? NULL when not, or for stdin
@@ -79,24 +81,27 @@ static void emit_report(audit_out *ao, esim_audit_report *rep, const char *sourc
 
 /* A capture: esimscope trace extracts every BPP (ES9+ copy, else the STORE DATA stream) into a
  * private temporary folder; each one is opened with the key log and audited. */
-/* d == NULL: the capture is streamed from the file name. */
-static int audit_capture(const char *name, const uint8_t *d, size_t n, const esim_keylog *kl,
+/* cap: the capture (or phone/LPA log) opened; it is closed here. */
+static int audit_capture(const char *name, esim_capture *cap, const esim_keylog *kl,
                          const esim_audit_opts *opts, audit_out *ao, esim_error *err)
 {
-    if (!kl)
+    if (!kl) {
+        esim_capture_close(cap);
         return esim_error_set(err, "a capture needs --keylog to open the profiles it carries");
+    }
     GError *gerr = NULL;
     char *dir = g_dir_make_tmp("esimscope-audit-XXXXXX", &gerr);
     if (!dir) {
+        esim_capture_close(cap);
         esim_error_set(err, "cannot create a temporary folder: %s", gerr ? gerr->message : "?");
         g_clear_error(&gerr);
         return -1;
     }
     esim_trace_opts to = {.extract_dir = dir};
     esim_trace *t = esim_trace_new(&to, trace_quiet, NULL);
-    int rc = !t ? esim_error_set(err, "out of memory")
-             : d ? esim_trace_run_mem(t, d, n, err)
-                 : esim_trace_run_file(t, name, err); /* streamed; gzip too */
+    int rc = t ? esim_trace_run_capture(t, cap, name, err) : esim_error_set(err, "out of memory");
+    if (!t)
+        esim_capture_close(cap);
     esim_trace_free(t);
     GDir *gd = g_dir_open(dir, 0, NULL);
     GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
@@ -170,7 +175,8 @@ int esim_cmd_audit(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionContext *oc = g_option_context_new("FILE...");
-    g_option_context_set_summary(oc, "Audits SAIP profile packages (UPP DER, or a BPP with --keylog): structure, "
+    g_option_context_set_summary(oc, "Audits SAIP profile packages (UPP DER, or a BPP with --keylog, or every BPP "
+                                     "of a capture or phone/LPA log with --keylog): structure, "
                                      "ICCID/IMSI, TS.48 test profiles, published or trivial keys, RFM security "
                                      "levels, default PINs, applets. Checks: docs/audit.md.\n\n"
                                      "Exit status: 0 no finding at the --fail-on level, 1 a "
@@ -221,9 +227,22 @@ int esim_cmd_audit(int argc, char **argv)
         esim_audit_report rep;
         int r;
         bool captured = false;
+        if (strcmp(argv[i], "-") != 0) { /* a phone or LPA log (esim/log.h) is read as a capture */
+            esim_capture_opts co = {0};
+            esim_capture *lc = esim_capture_open_ex(argv[i], &co, NULL);
+            if (lc && co.detected != ESIM_LOG_CAPTURE) {
+                if (audit_capture(argv[i], lc, kl, &opts, &ao, &err) != 0) {
+                    fprintf(stderr, "esimscope audit: %s: %s\n", argv[i], err.msg);
+                    bad_input = true;
+                }
+                continue;
+            }
+            esim_capture_close(lc);
+        }
         const char *container = file_container(argv[i]);
         if (container) {
-            r = audit_capture(argv[i], NULL, 0, kl, &opts, &ao, &err);
+            esim_capture *fc = esim_capture_open(argv[i], &err); /* streamed; gzip too */
+            r = fc ? audit_capture(argv[i], fc, kl, &opts, &ao, &err) : -1;
             if (r == 0)
                 continue;
             if (container[0] == 'g' && strstr(err.msg, "not a pcap or pcapng")) /* no capture */
@@ -234,7 +253,8 @@ int esim_cmd_audit(int argc, char **argv)
             bad_input = true;
             continue;
         } else if ((container = esim_input_container(raw, raw_len)) && container[0] != 'g') {
-            r = audit_capture(argv[i], raw, raw_len, kl, &opts, &ao, &err);
+            esim_capture *mc = esim_capture_open_mem(raw, raw_len, &err);
+            r = mc ? audit_capture(argv[i], mc, kl, &opts, &ao, &err) : -1;
             captured = r == 0; /* reported inside */
         } else if (container) {
             r = esim_error_set(&err, "not a profile package (gzip-compressed data: give a "

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "commands.h"
+#include "input_opts.h"
 #include "esim/es10_names.h"
 #include "esim/hex.h"
 #include "esim/keylog.h"
@@ -22,6 +23,24 @@
  * streams the first MAX_STREAMED_WARNINGS; the others are counted. Errors are always kept. */
 #define MAX_LISTED_WARNINGS 20
 #define MAX_STREAMED_WARNINGS 1000
+
+/* A log (esim/log.h) numbers its events by line, a capture by frame. */
+static bool from_log;
+
+static const char *frame_key(void)
+{
+    return from_log ? "line" : "frame";
+}
+
+/* "#123    " for a frame, "line 123    " for a log line. */
+static const char *at(uint64_t n)
+{
+    static char buf[4][32];
+    static unsigned k;
+    char *b = buf[k++ & 3];
+    snprintf(b, sizeof buf[0], from_log ? "line %-7" PRIu64 : "#%-7" PRIu64, n);
+    return b;
+}
 
 typedef struct out {
     gboolean json, verbose, show_keys, no_progress;
@@ -75,7 +94,7 @@ static json_object *jevent(const char *type, const esim_trace_event *ev)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "event", json_object_new_string(type));
-    json_object_object_add(o, "frame", json_object_new_int64((int64_t)ev->frame));
+    json_object_object_add(o, frame_key(), json_object_new_int64((int64_t)ev->frame));
     json_object_object_add(o, "time", jtime(ev->sec, ev->nsec));
     if (ev->card >= 0)
         json_object_object_add(o, "card", json_object_new_int(ev->card));
@@ -110,7 +129,7 @@ static json_object *json_session(const esim_session *se)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "event", json_object_new_string("session"));
-    json_object_object_add(o, "frame", json_object_new_int64((int64_t)se->first_frame));
+    json_object_object_add(o, frame_key(), json_object_new_int64((int64_t)se->first_frame));
     json_object_object_add(o, "time", jtime(se->t0_sec, se->t0_nsec));
     json_object_object_add(o, "session", json_object_new_int((int)se->id));
     json_object_object_add(o, "transaction_id", json_object_new_string(se->tid_hex));
@@ -121,12 +140,12 @@ static json_object *json_session(const esim_session *se)
     jadd_str(o, "matching_id", se->matching_id);
     jadd_str(o, "smdp_address", se->smdp_address);
     jadd_str(o, "profile_name", se->profile_name);
-    json_object_object_add(o, "last_frame", json_object_new_int64((int64_t)se->last_frame));
+    json_object_object_add(o, from_log ? "last_line" : "last_frame", json_object_new_int64((int64_t)se->last_frame));
     json_object_object_add(o, "duration",
                            jseconds(esim_session_reltime(se, se->t1_sec, se->t1_nsec)));
     if (se->failed) {
         json_object *f = json_object_new_object();
-        json_object_object_add(f, "frame", json_object_new_int64((int64_t)se->fail_frame));
+        json_object_object_add(f, frame_key(), json_object_new_int64((int64_t)se->fail_frame));
         jadd_str(f, "step", se->fail_step);
         jadd_str(f, "side", esim_side_name(se->fail_side));
         jadd_str(f, "code", se->fail_code);
@@ -146,7 +165,7 @@ static json_object *json_session(const esim_session *se)
     for (size_t i = 0; i < se->nsteps; i++) {
         const esim_session_step *st = &se->steps[i];
         json_object *s = json_object_new_object();
-        json_object_object_add(s, "frame", json_object_new_int64((int64_t)st->frame));
+        json_object_object_add(s, frame_key(), json_object_new_int64((int64_t)st->frame));
         json_object_object_add(s, "t", jseconds(esim_session_reltime(se, st->sec, st->nsec)));
         jadd_str(s, "iface", st->iface);
         jadd_str(s, "function", st->function);
@@ -292,12 +311,13 @@ static void print_session(const esim_session *se)
             printf("; ES9+ and STORE DATA copies %s", se->bpp_match ? "identical" : "DIFFER");
         printf("\n");
     }
-    printf("  timeline (frames %" PRIu64 "-%" PRIu64 ", %.3f s):\n", se->first_frame,
+    printf("  timeline (%s %" PRIu64 "-%" PRIu64 ", %.3f s):\n", from_log ? "lines" : "frames",
+           se->first_frame,
            se->last_frame, esim_session_reltime(se, se->t1_sec, se->t1_nsec));
     for (size_t i = 0; i < se->nsteps; i++) {
         const esim_session_step *st = &se->steps[i];
-        printf("    %+9.3f  #%-7" PRIu64 " %-5s %-26s %s%s\n",
-               esim_session_reltime(se, st->sec, st->nsec), st->frame, st->iface, st->function,
+        printf("    %+9.3f  %s %-5s %-26s %s%s\n",
+               esim_session_reltime(se, st->sec, st->nsec), at(st->frame), st->iface, st->function,
                st->failed ? "FAILED: " : "", st->detail);
     }
     if (se->steps_dropped)
@@ -313,23 +333,23 @@ static void on_text(const esim_trace_event *ev, out *o)
         const esim_apdu_event *a = ev->apdu;
         if (a->type == ESIM_APDU_EV_ATR) {
             char *h = esim_hex_dup(a->cmd_data, a->cmd_len);
-            printf("#%-7" PRIu64 " card %d ATR %s\n", ev->frame, ev->card, h);
+            printf("%s card %d ATR %s\n", at(ev->frame), ev->card, h);
             g_free(h);
             return;
         }
-        printf("#%-7" PRIu64 " card %d ch%-2u %02X %02X %02X %02X %-24s %4zu -> %4zu  %04X %s%s\n",
-               ev->frame, ev->card, a->channel, a->cla, a->ins, a->p1, a->p2, a->ins_name,
+        printf("%s card %d ch%-2u %02X %02X %02X %02X %-24s %4zu -> %4zu  %04X %s%s\n",
+               at(ev->frame), ev->card, a->channel, a->cla, a->ins, a->p1, a->p2, a->ins_name,
                a->cmd_len, a->rsp_len, a->sw, a->text, a->isd_r ? " [ISD-R]" : "");
         return;
     }
     case ESIM_TRACE_EV_ES10:
         if (o->verbose)
-            printf("#%-7" PRIu64 " card %d %-5s %-26s %s\n", ev->frame, ev->card, ev->iface,
+            printf("%s card %d %-5s %-26s %s\n", at(ev->frame), ev->card, ev->iface,
                    ev->function, ev->summary);
         return;
     case ESIM_TRACE_EV_ES9P:
         if (o->verbose)
-            printf("#%-7" PRIu64 " HTTP   %-5s %-26s %s\n", ev->frame, ev->iface, ev->function,
+            printf("%s HTTP   %-5s %-26s %s\n", at(ev->frame), ev->iface, ev->function,
                    ev->summary);
         return;
     case ESIM_TRACE_EV_FINDING:
@@ -337,12 +357,12 @@ static void on_text(const esim_trace_event *ev, out *o)
             o->findings_dropped++;
         else if (o->findings->len < MAX_KEPT_FINDINGS)
             g_ptr_array_add(o->findings,
-                            g_strdup_printf("#%-7" PRIu64 " %-7s %s", ev->frame,
+                            g_strdup_printf("%s %-7s %s", at(ev->frame),
                                             esim_severity_name(ev->severity), ev->text));
         else
             o->findings_dropped++;
         if (o->verbose)
-            printf("#%-7" PRIu64 " FINDING %s: %s\n", ev->frame, esim_severity_name(ev->severity),
+            printf("%s FINDING %s: %s\n", at(ev->frame), esim_severity_name(ev->severity),
                    ev->text);
         return;
     case ESIM_TRACE_EV_SESSION:
@@ -422,6 +442,8 @@ int esim_cmd_trace(int argc, char **argv)
 {
     out o = {0};
     char *extract = NULL, *keylog_path = NULL, *tls_keylog_path = NULL;
+    input_opts io = {0};
+    esim_capture_opts co = {0};
     GOptionEntry entries[] = {
         {"json", 'j', 0, G_OPTION_ARG_NONE, &o.json,
          "JSON Lines: one object per apdu/es10/es9p/finding/session event", NULL},
@@ -436,11 +458,13 @@ int esim_cmd_trace(int argc, char **argv)
          "decrypt TLS with the secrets in this NSS key log (also $SSLKEYLOGFILE)", "FILE"},
         {"show-keys", 0, 0, G_OPTION_ARG_NONE, &o.show_keys, "show key material in trees", NULL},
         {"no-progress", 0, 0, G_OPTION_ARG_NONE, &o.no_progress, "no progress on stderr", NULL},
+        INPUT_OPTION_ENTRIES(io),
         {0}};
-    GOptionContext *oc = g_option_context_new("CAPTURE|-");
+    GOptionContext *oc = g_option_context_new("CAPTURE|LOG|-");
     g_option_context_set_summary(
         oc, "Reads a pcap/pcapng capture (gzip allowed; - = stdin) with GSMTAP-SIM, USB CCID and "
-            "ES9+/ES11 HTTP traffic, decodes every ES10 and ES9+ message, groups them into RSP "
+            "ES9+/ES11 HTTP traffic, or a phone/LPA log (QXDM, QCAT, lpac, AT, pcsc-spy, hex APDU "
+            "log; docs/inputs.md), decodes every ES10 and ES9+ message, groups them into RSP "
             "sessions by transactionId and gives each a verdict: installed, failed (where, by "
             "whom, SGP.22 code and why), cancelled or incomplete.\n\nExit status: 0 every "
             "download installed and no error finding, 1 a session failed/cancelled/incomplete "
@@ -456,14 +480,18 @@ int esim_cmd_trace(int argc, char **argv)
         g_free(extract);
         g_free(keylog_path);
         g_free(tls_keylog_path);
+        input_opts_clear(&io);
         return ESIM_EXIT_USAGE;
     }
     g_option_context_free(oc);
     int rc = ESIM_EXIT_USAGE;
+    esim_capture *cap = NULL;
     esim_keylog *kl = NULL;
     esim_tls_keylog *tkl = esim_tls_keylog_new();
     esim_trace *t = NULL;
     esim_error err = {{0}};
+    if (input_opts_apply("trace", &io, &co) != 0)
+        goto done;
     if (extract && prepare_extract_dir(extract) != 0)
         goto done;
     if (keylog_path) {
@@ -484,10 +512,14 @@ int esim_cmd_trace(int argc, char **argv)
         to.progress_user = &o;
     }
     t = esim_trace_new(&to, on_event, &o);
-    if (!t || esim_trace_run_file(t, argv[1], &err) != 0) {
-        fprintf(stderr, "esimscope trace: %s\n", t ? err.msg : "out of memory");
+    if (!t) {
+        fprintf(stderr, "esimscope trace: out of memory\n");
         goto done;
     }
+    if (!(cap = input_open("trace", argv[1], &co)))
+        goto done;
+    from_log = co.detected != ESIM_LOG_CAPTURE;
+    esim_trace_run_capture(t, cap, argv[1], &err); /* closes cap */
     if (o.progress_shown)
         fprintf(stderr, "\r%40s\r", "");
     const esim_trace_stats *st = esim_trace_get_stats(t);
@@ -506,6 +538,11 @@ int esim_cmd_trace(int argc, char **argv)
                 printf("  ... %" PRIu64 " more (warnings after the first %u are only counted)\n",
                        o.findings_dropped, MAX_LISTED_WARNINGS);
         }
+        if (from_log)
+            printf("\n%s log: %" PRIu64 " lines, %" PRIu64 " with APDU/HTTP records, %" PRIu64
+                   " skipped, %" PRIu64 " not readable (findings); %" PRIu64 " exchanges",
+                   esim_log_format_name((esim_log_format)co.detected), co.stats.lines,
+                   co.stats.records, co.stats.skipped, co.stats.notes, co.stats.exchanges);
         printf("\n%" PRIu64 " packets (%" PRIu64 " GSMTAP-SIM, %" PRIu64 " USB CCID, %" PRIu64
                " TCP), %u cards: %" PRIu64 " APDUs, %" PRIu64 " ES10 commands, %" PRIu64
                " ES9+/ES11 messages\n%zu sessions: %u installed, %u failed, %u cancelled, %u "
@@ -549,5 +586,6 @@ done:
         g_ptr_array_free(o.findings, TRUE);
     g_free(extract);
     g_free(keylog_path);
+    input_opts_clear(&io);
     return rc;
 }

@@ -15,4 +15,6 @@ int esim_cmd_audit(int argc, char **argv);
 /* Flushes and closes standard output; a write error turns rc into ESIM_EXIT_USAGE with one line on
  * standard error (none for EPIPE). */
 int esim_close_stdout(int rc);
+
+int esim_cmd_convert(int argc, char **argv);
 #endif

@@ -16,6 +16,7 @@ static const struct command commands[] = {
     {"trace", esim_cmd_trace, "analyse a capture: RSP sessions, verdicts and failure diagnosis"},
     {"apdus", esim_cmd_apdus, "list the APDUs, ES10 commands and HTTP messages of a capture"},
     {"audit", esim_cmd_audit, "audit profile packages (UPP, BPP with key log, capture) before they ship"},
+    {"convert", esim_cmd_convert, "write a phone/LPA log (QXDM, QCAT, lpac, AT, PC/SC) as pcapng for Wireshark"},
 };
 
 static void usage(FILE *out)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "capture_internal.h"
+#include "log_internal.h"
 
 static esim_capture *capture_new(bool window, esim_error *err)
 {
@@ -95,6 +96,16 @@ long capture_take(esim_capture *c, size_t n, const uint8_t **p, esim_error *err)
     return (long)n;
 }
 
+long capture_peek(esim_capture *c, size_t n, const uint8_t **p, esim_error *err)
+{
+    long r = capture_take(c, n, p, err);
+    if (r > 0) { /* the bytes stay where they are until the next take */
+        c->mem_pos -= (size_t)r;
+        c->offset -= (uint64_t)r;
+    }
+    return r;
+}
+
 long capture_read(esim_capture *c, void *dst, size_t n, esim_error *err)
 {
     const uint8_t *p;
@@ -120,26 +131,64 @@ int capture_skip(esim_capture *c, uint64_t n, esim_error *err)
     return 0;
 }
 
-static int detect(esim_capture *c, esim_error *err)
+static int open_log(esim_capture *c, esim_log_format f, esim_capture_opts *o, esim_error *err)
 {
-    uint8_t m[4];
-    long r = capture_read(c, m, 4, err);
+    c->format = ESIM_CAPTURE_LOG;
+    c->log = log_reader_new(c, f, o, err);
+    return c->log ? 0 : -1;
+}
+
+/* pcap or pcapng by their magic; anything else is read as a log when its lines look like one
+ * of the formats of esim/log.h (or a log format is forced). */
+static int detect(esim_capture *c, esim_capture_opts *o, esim_error *err)
+{
+    esim_log_format forced = o ? (esim_log_format)o->log_format : ESIM_LOG_AUTO;
+    if (o)
+        o->detected = ESIM_LOG_CAPTURE;
+    if (forced != ESIM_LOG_AUTO && forced != ESIM_LOG_CAPTURE)
+        return open_log(c, forced, o, err);
+    const uint8_t *m;
+    long r = capture_peek(c, 4, &m, err);
     if (r < 0)
         return -1;
     if (r < 4)
         return esim_error_set(err, "not a capture file: %s", r == 0 ? "empty" : "too short");
     static const uint8_t shb[4] = {0x0A, 0x0D, 0x0D, 0x0A};
-    if (!memcmp(m, shb, 4)) {
+    static const uint32_t pcap_magic[4] = {0xA1B2C3D4, 0xA1B23C4D, 0xD4C3B2A1, 0x4D3CB2A1};
+    uint32_t le = (uint32_t)m[3] << 24 | (uint32_t)m[2] << 16 | (uint32_t)m[1] << 8 | m[0];
+    bool pcap = false;
+    for (int i = 0; i < 4; i++)
+        pcap |= le == pcap_magic[i];
+    if (forced == ESIM_LOG_AUTO && ((m[0] == 0xFF && m[1] == 0xFE) || (m[0] == 0xFE && m[1] == 0xFF)))
+        return esim_error_set(err, "UTF-16 text (a log saved as \"Unicode\"?): convert it first, "
+                              "e.g. iconv -f UTF-16 -t UTF-8");
+    if (forced == ESIM_LOG_AUTO && !pcap && memcmp(m, shb, 4) != 0) {
+        esim_log_format f = log_reader_detect(c, err);
+        if (f != ESIM_LOG_AUTO)
+            return open_log(c, f, o, err);
+        return esim_error_set(err, "not a pcap or pcapng capture (magic %02X%02X%02X%02X) nor a "
+                              "log esimscope reads (QXDM, QCAT, lpac, AT, pcsc-spy, hex APDU "
+                              "log; --format forces one)", m[0], m[1], m[2], m[3]);
+    }
+    uint8_t mm[4];
+    if (capture_read(c, mm, 4, err) != 4)
+        return -1;
+    if (!memcmp(mm, shb, 4)) {
         c->format = ESIM_CAPTURE_PCAPNG;
-        memcpy(c->first, m, 4);
+        memcpy(c->first, mm, 4);
         c->have_first = true;
         return 0;
     }
     c->format = ESIM_CAPTURE_PCAP;
-    return capture_pcap_header(c, m, err);
+    return capture_pcap_header(c, mm, err);
 }
 
 esim_capture *esim_capture_open(const char *path, esim_error *err)
+{
+    return esim_capture_open_ex(path, NULL, err);
+}
+
+esim_capture *esim_capture_open_ex(const char *path, esim_capture_opts *o, esim_error *err)
 {
     bool is_stdin = !strcmp(path, "-");
     errno = 0;
@@ -158,7 +207,7 @@ esim_capture *esim_capture_open(const char *path, esim_error *err)
     if (map) {
         c->map_fd = fd;
         c->map_size = (uint64_t)st.st_size;
-        if (detect(c, err) < 0) {
+        if (detect(c, o, err) < 0) {
             esim_error_prefix(err, "%s", path);
             esim_capture_close(c);
             return NULL;
@@ -177,7 +226,7 @@ esim_capture *esim_capture_open(const char *path, esim_error *err)
         return NULL;
     }
     gzbuffer(c->gz, 65536);
-    if (detect(c, err) < 0) {
+    if (detect(c, o, err) < 0) {
         esim_error_prefix(err, "%s", is_stdin ? "standard input" : path);
         esim_capture_close(c);
         return NULL;
@@ -187,12 +236,18 @@ esim_capture *esim_capture_open(const char *path, esim_error *err)
 
 esim_capture *esim_capture_open_mem(const uint8_t *buf, size_t len, esim_error *err)
 {
+    return esim_capture_open_mem_ex(buf, len, NULL, err);
+}
+
+esim_capture *esim_capture_open_mem_ex(const uint8_t *buf, size_t len, esim_capture_opts *o,
+                                       esim_error *err)
+{
     esim_capture *c = capture_new(false, err);
     if (!c)
         return NULL;
     c->mem = buf;
     c->mem_len = len;
-    if (detect(c, err) < 0) {
+    if (detect(c, o, err) < 0) {
         esim_capture_close(c);
         return NULL;
     }
@@ -212,6 +267,8 @@ static bool frame_empty(const esim_packet *pkt)
 int esim_capture_next(esim_capture *c, esim_packet *pkt, esim_error *err)
 {
     memset(pkt, 0, sizeof *pkt);
+    if (c->format == ESIM_CAPTURE_LOG)
+        return log_reader_next(c->log, pkt, err);
     int r = c->format == ESIM_CAPTURE_PCAP ? capture_pcap_next(c, pkt, err)
                                            : capture_pcapng_next(c, pkt, err);
     if (r != 1)
@@ -245,6 +302,7 @@ void esim_capture_close(esim_capture *c)
 {
     if (!c)
         return;
+    log_reader_free(c->log);
     if (c->gz)
         gzclose(c->gz);
     if (c->map_fd >= 0) {

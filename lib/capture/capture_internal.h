@@ -51,6 +51,8 @@ struct esim_capture {
     void *secrets_user;
 
     uint64_t empty_run, empty_run_first; /* consecutive empty frames, and the first of them */
+
+    struct log_reader *log; /* ESIM_CAPTURE_LOG: the log reader (log_internal.h) */
 };
 
 /* Consumes up to n bytes (n <= ESIM_CAPTURE_BUF) without copying: *p points at them until the
@@ -58,6 +60,8 @@ struct esim_capture {
 long capture_take(esim_capture *c, size_t n, const uint8_t **p, esim_error *err);
 /* Reads up to n bytes; returns the count read (< n only at end of input) or -1 on I/O error. */
 long capture_read(esim_capture *c, void *dst, size_t n, esim_error *err);
+/* Like capture_take, but the bytes stay unconsumed (the next take returns them again). */
+long capture_peek(esim_capture *c, size_t n, const uint8_t **p, esim_error *err);
 /* Skips n bytes; -1 (with "truncated" message) if the input ends first. */
 int capture_skip(esim_capture *c, uint64_t n, esim_error *err);
 static inline uint16_t capture_u16(const esim_capture *c, const uint8_t *p)

@@ -200,6 +200,8 @@ static void gsmtap_packet(esim_pipe *p, const esim_packet *pk, const esim_net *n
         char addr[46], name[64]; /* INET6_ADDRSTRLEN */
         esim_net_addr_str(n->ip_version, n->src, addr, sizeof addr);
         snprintf(name, sizeof name, "gsmtap %s:%u", addr, n->sport);
+        if (pk->from_log) /* a card slot of a phone or LPA log (esim/log.h) */
+            snprintf(name, sizeof name, "log SLOT_%u", pk->iface);
         c = find_card(p, ESIM_CARD_GSMTAP, key, pk->frame, name);
         if (!c)
             return;
@@ -211,6 +213,10 @@ static void gsmtap_packet(esim_pipe *p, const esim_packet *pk, const esim_net *n
 
 void esim_pipe_packet(esim_pipe *p, const esim_packet *pk)
 {
+    if (pk->linktype == ESIM_LINKTYPE_LOG_NOTE) { /* a log line that could not be used */
+        warn(p, pk->frame, (const char *)pk->data);
+        return;
+    }
     p->st.packets++;
     if (pk->linktype == ESIM_LINKTYPE_USB_LINUX || pk->linktype == ESIM_LINKTYPE_USB_LINUX_MMAPPED ||
         pk->linktype == ESIM_LINKTYPE_USBPCAP) {

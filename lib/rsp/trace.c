@@ -176,6 +176,11 @@ int esim_trace_run_file(esim_trace *t, const char *path, esim_error *err)
     return run(t, c, path, err);
 }
 
+int esim_trace_run_capture(esim_trace *t, esim_capture *c, const char *name, esim_error *err)
+{
+    return run(t, c, name, err);
+}
+
 int esim_trace_run_mem(esim_trace *t, const uint8_t *d, size_t n, esim_error *err)
 {
     esim_capture *c = esim_capture_open_mem(d, n, err);

@@ -10,6 +10,7 @@
 #include "flow.h"
 #include "pki.h"
 #include "render.h"
+#include "render_log.h"
 
 #define BASE_TIME_US (1772442000ull * 1000000ull) /* 2026-03-02 09:00:00 UTC */
 
@@ -238,6 +239,10 @@ int main(int argc, char **argv)
         return 1;
     for (size_t i = 0; i < sizeof happy_layouts / sizeof *happy_layouts; i++)
         render_one(&g, &t, &happy_layouts[i], kl, kl_len, &pn);
+    char *logdir = g_build_filename(out, "logs", NULL); /* phone and LPA logs (render_log.h) */
+    if (g_mkdir_with_parents(logdir, 0755) != 0)
+        fail(&g, "logs");
+    g.failures += sg_render_logs(&t, logdir, "happy", BASE_TIME_US);
     /* the same download cut short in the middle of the first '86' segment */
     for (size_t i = 0; i < t.n; i++)
         if (t.ev[i].kind == SG_EV_ES10 && t.ev[i].cmd_len > 300 && t.ev[i].cmd[0] == 0x86) {
@@ -279,9 +284,12 @@ int main(int argc, char **argv)
         if (failures[i].sc == SG_SC_HAPPY_PPK) /* HTTP only: the BPP with a PPK */
             l = (layout){failures[i].name, false, 0, 0, false, true, 1460, false};
         render_one(&g, &t, &l, kl, kl_len, &pn);
+        if (failures[i].sc == SG_SC_STORE_DATA_6A80)
+            g.failures += sg_render_logs(&t, logdir, "fail_store_data_6a80", BASE_TIME_US);
         sg_tr_free(&t);
         free(kl);
     }
+    g_free(logdir);
     sg_pki_free(&pn);
     sg_pki_free(&pb);
     g_free(nist);

@@ -17,7 +17,7 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 # 1. determinism
 "$GEN" --seed 1 --out "$tmp/s1" || fail "esim-samplegen --seed 1 failed"
 n=0
-for f in $(cd "$S" && ls *.pcap *.pcapng *.keylog; cd "$S" && find pki -type f); do
+for f in $(cd "$S" && ls *.pcap *.pcapng *.keylog; cd "$S" && find pki logs -type f); do
     case $f in happy_https*.pcapng | happy_https*.sslkeylog) continue ;; esac # TLS randoms
     n=$((n + 1))
     cmp -s "$S/$f" "$tmp/s1/$f" || fail "$f differs from a fresh --seed 1 run"

@@ -3,6 +3,7 @@
  * at a time in constant memory. See docs/capture-input.md for why this is not libpcap. */
 #ifndef ESIM_CAPTURE_H
 #define ESIM_CAPTURE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "esim/error.h"
@@ -13,7 +14,7 @@
  * returns -1): no capture tool writes them, a zero-filled or bombed file is made of them. */
 #define ESIM_CAPTURE_MAX_EMPTY_RUN 1000u
 
-typedef enum { ESIM_CAPTURE_PCAP, ESIM_CAPTURE_PCAPNG } esim_capture_format;
+typedef enum { ESIM_CAPTURE_PCAP, ESIM_CAPTURE_PCAPNG, ESIM_CAPTURE_LOG } esim_capture_format;
 
 /* Link types (LINKTYPE_* of the tcpdump.org registry) this project decodes. */
 enum {
@@ -31,6 +32,10 @@ enum {
     ESIM_LINKTYPE_LINUX_SLL2 = 276,
 };
 
+/* Not a link type of the registry: a note of the log reader (esim/log.h) about a line it could
+ * not use; data is the NUL-terminated text, frame the line number. */
+#define ESIM_LINKTYPE_LOG_NOTE 0x10000u
+
 /* One packet. data stays valid until the next esim_capture_next() or close. */
 typedef struct esim_packet {
     uint64_t frame;    /* 1-based, counted over the whole file like Wireshark's frame.number */
@@ -41,6 +46,10 @@ typedef struct esim_packet {
     uint32_t caplen;   /* bytes in data */
     uint32_t origlen;  /* bytes on the wire */
     const uint8_t *data;
+    /* Packets made from a log (esim/log.h): frame is the first line the packet was built from,
+     * line_last the last one; iface is the card slot (1 = SLOT_1), 0 for the LPA's HTTP. */
+    bool from_log;
+    uint64_t line_last;
 } esim_packet;
 
 typedef struct esim_capture esim_capture;
@@ -63,5 +72,29 @@ typedef void (*esim_capture_secrets_cb)(uint32_t type, const uint8_t *data, size
                                         void *user);
 /* Decryption Secrets Blocks read from here on go to cb (without it they are skipped). */
 void esim_capture_on_secrets(esim_capture *c, esim_capture_secrets_cb cb, void *user);
+
+/* Inputs other than captures: phone and LPA logs (esim/log.h), read as packets of a synthetic
+ * capture (GSMTAP-SIM over UDP for the card, TCP for the LPA's HTTP). */
+typedef struct esim_log_stats {
+    uint64_t lines;      /* lines read */
+    uint64_t records;    /* lines that carried an APDU, an HTTP message or part of one */
+    uint64_t skipped;    /* lines of other content, skipped */
+    uint64_t notes;      /* malformed or inconsistent lines (each one a note packet) */
+    uint64_t exchanges;  /* command/response exchanges made into packets */
+} esim_log_stats;
+
+typedef struct esim_capture_opts {
+    int log_format;      /* esim_log_format: ESIM_LOG_AUTO = detect from the content */
+    int64_t log_day;     /* midnight UTC (epoch seconds) for log times without a date (QXDM) */
+    /* out, filled while reading */
+    int detected;        /* esim_log_format read; ESIM_LOG_CAPTURE for pcap/pcapng */
+    esim_log_stats stats;
+} esim_capture_opts;
+
+/* As esim_capture_open(_mem), with a log format (or detection) and its options. o (may be
+ * NULL) must outlive the reader: its out fields are updated while reading. */
+esim_capture *esim_capture_open_ex(const char *path, esim_capture_opts *o, esim_error *err);
+esim_capture *esim_capture_open_mem_ex(const uint8_t *buf, size_t len, esim_capture_opts *o,
+                                       esim_error *err);
 void esim_capture_close(esim_capture *c);
 #endif

@@ -93,6 +93,9 @@ esim_sessions *esim_trace_sessions(esim_trace *t);
  * the input cannot be opened or is not a pcap/pcapng capture. A capture that breaks off
  * (truncated, malformed block) is read up to there and reported as an error FINDING. */
 int esim_trace_run_file(esim_trace *t, const char *path, esim_error *err);
+/* Same over a capture already opened (esim_capture_open_ex: logs, --format); closes it. name
+ * labels messages. */
+int esim_trace_run_capture(esim_trace *t, esim_capture *c, const char *name, esim_error *err);
 /* Same over a capture in memory (fuzzing, tests). */
 int esim_trace_run_mem(esim_trace *t, const uint8_t *d, size_t n, esim_error *err);
 #endif
