@@ -247,6 +247,8 @@ void esim_mbim_free(esim_mbim *m)
 
 static bool append(reasm *r, const uint8_t *d, size_t n)
 {
+    if (n == 0)
+        return true;
     if (n > MAX_MESSAGE - r->n)
         return false;
     if (r->n + n > r->cap) {
