@@ -282,7 +282,8 @@ static int on_command(esim_mbim *m, const reasm *r, esim_error *err)
     if (memcmp(b.uuid, esim_mbim_uuid_uicc, 16))
         return 0;
     esim_mbim_uicc u;
-    int rc = esim_mbim_uicc_parse(b.cid, false, b.type_or_status == 1, b.info, b.info_len, &u, err);
+    if (esim_mbim_uicc_parse(b.cid, false, b.type_or_status == 1, b.info, b.info_len, &u, err) < 0)
+        return -1; /* not kept: its answer will be reported as unmatched */
     pend *p = pend_find(m, r->tid);
     if (!p) {
         for (int i = 0; i < PENDING && !p; i++)
@@ -304,7 +305,7 @@ static int on_command(esim_mbim *m, const reasm *r, esim_error *err)
             p->len = u.bytes_len;
         }
     }
-    return rc;
+    return 0;
 }
 
 static int on_done(esim_mbim *m, const reasm *r, uint64_t frame, esim_error *err)
