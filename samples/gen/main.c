@@ -106,7 +106,7 @@ static void render_one(gen *g, const sg_transcript *t, const layout *l, const ch
 
 /* The card side of a download through a modem (MBIM or QMI) on usbmon, with its key log. */
 static void render_modem(gen *g, const sg_transcript *t, const char *name, sg_modem_kind kind,
-                         const char *keylog, size_t keylog_len)
+                         uint32_t linktype, const char *keylog, size_t keylog_len)
 {
     char *path = g_build_filename(g->out, name, NULL);
     sg_cap cap;
@@ -116,9 +116,10 @@ static void render_modem(gen *g, const sg_transcript *t, const char *name, sg_mo
         g_free(path);
         return;
     }
-    sg_port usb = {&cap, sg_cap_add_if(&cap, SG_LT_USB_LINUX_MMAPPED, "usbmon1",
+    sg_port usb = {&cap, sg_cap_add_if(&cap, linktype,
+                                       linktype == SG_LT_USBPCAP ? "\\\\.\\USBPcap1" : "usbmon1",
                                        kind == SG_MODEM_MBIM ? "MBIM modem" : "QMI modem"),
-                   SG_LT_USB_LINUX_MMAPPED, &clock};
+                   linktype, &clock};
     sg_modem_render(t, &usb, kind);
     if (sg_cap_close(&cap) != 0)
         fail(g, name);
@@ -239,8 +240,9 @@ int main(int argc, char **argv)
         return 1;
     for (size_t i = 0; i < sizeof happy_layouts / sizeof *happy_layouts; i++)
         render_one(&g, &t, &happy_layouts[i], kl, kl_len, &pn);
-    render_modem(&g, &t, "happy_mbim_usbmon.pcap", SG_MODEM_MBIM, kl, kl_len);
-    render_modem(&g, &t, "happy_qmi_usbmon.pcap", SG_MODEM_QMI, kl, kl_len);
+    render_modem(&g, &t, "happy_mbim_usbmon.pcap", SG_MODEM_MBIM, USBMON, kl, kl_len);
+    render_modem(&g, &t, "happy_qmi_usbmon.pcap", SG_MODEM_QMI, USBMON, kl, kl_len);
+    render_modem(&g, &t, "happy_mbim_usbpcap.pcap", SG_MODEM_MBIM, SG_LT_USBPCAP, kl, kl_len);
     /* the same download cut short in the middle of the first '86' segment */
     for (size_t i = 0; i < t.n; i++)
         if (t.ev[i].kind == SG_EV_ES10 && t.ev[i].cmd_len > 300 && t.ev[i].cmd[0] == 0x86) {
@@ -283,8 +285,10 @@ int main(int argc, char **argv)
             l = (layout){failures[i].name, false, 0, 0, false, true, 1460, false};
         render_one(&g, &t, &l, kl, kl_len, &pn);
         if (failures[i].sc == SG_SC_STORE_DATA_6A80) {
-            render_modem(&g, &t, "fail_store_data_6a80_mbim.pcap", SG_MODEM_MBIM, kl, kl_len);
-            render_modem(&g, &t, "fail_store_data_6a80_qmi.pcap", SG_MODEM_QMI, kl, kl_len);
+            render_modem(&g, &t, "fail_store_data_6a80_mbim.pcap", SG_MODEM_MBIM, USBMON, kl,
+                         kl_len);
+            render_modem(&g, &t, "fail_store_data_6a80_qmi.pcap", SG_MODEM_QMI, USBMON, kl,
+                         kl_len);
         }
         sg_tr_free(&t);
         free(kl);

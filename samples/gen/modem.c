@@ -39,10 +39,55 @@ static void le64(uint8_t *p, uint64_t v)
     le32(p + 4, (uint32_t)(v >> 32));
 }
 
+/* USBPcap packet (USBPCAP_BUFFER_PACKET_HEADER; control transfers add the stage byte). */
+static void usbpcap(modem *m, unsigned delay, uint64_t irp, bool completion, uint8_t xfer,
+                    uint8_t ep, int stage, const uint8_t *d, size_t n)
+{
+    static uint8_t f[28 + 8192];
+    size_t hl = stage >= 0 ? 28 : 27;
+    memset(f, 0, hl);
+    le16(f, (uint16_t)hl);
+    le64(f + 2, irp);
+    le16(f + 14, xfer == 2 ? 0x001B : 0x0009); /* URB_FUNCTION_CLASS_INTERFACE / _BULK_OR_INTERRUPT_TRANSFER */
+    f[16] = completion ? 1 : 0;                /* PDO -> FDO */
+    le16(f + 17, 1);
+    le16(f + 19, 7);
+    f[21] = ep;
+    f[22] = xfer;
+    le32(f + 23, (uint32_t)n);
+    if (stage >= 0)
+        f[27] = (uint8_t)stage;
+    if (n)
+        memcpy(f + hl, d, n);
+    sg_port_emit(m->port, delay, f, hl + n);
+}
+
+/* One URB as USBPcap logs it: a control submission as its SETUP stage (and the OUT data as a
+ * DATA stage), a control completion as the COMPLETE stage with the IN data. */
+static void usbpcap_urb(modem *m, unsigned delay, uint64_t id, char type, uint8_t xfer,
+                        uint8_t ep, const uint8_t *setup, const uint8_t *d, size_t n)
+{
+    if (xfer != 2) {
+        usbpcap(m, delay, id, type == 'C', xfer, ep, -1, d, n);
+        return;
+    }
+    if (type == 'S') {
+        usbpcap(m, delay, id, false, xfer, ep, 0, setup, 8);
+        if (n)
+            usbpcap(m, 10, id, false, xfer, ep, 1, d, n);
+        return;
+    }
+    usbpcap(m, delay, id, true, xfer, ep, 3, d, n);
+}
+
 /* struct usbmon_packet (mmapped, 64 bytes); setup != NULL: a control submission. */
 static void urb(modem *m, unsigned delay, uint64_t id, char type, uint8_t xfer, uint8_t ep,
                 const uint8_t *setup, int32_t status, uint32_t length, const uint8_t *d, size_t n)
 {
+    if (m->port->linktype == SG_LT_USBPCAP) {
+        usbpcap_urb(m, delay, id, type, xfer, ep, setup, d, n);
+        return;
+    }
     static uint8_t f[64 + 8192];
     memset(f, 0, 64);
     uint64_t ts = *m->port->clock + delay;

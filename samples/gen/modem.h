@@ -7,7 +7,9 @@
  *     LOGICAL_CHANNEL (close).
  * Every message is a CDC SEND_ENCAPSULATED_COMMAND control transfer (setup 21 00, data OUT) or,
  * after a RESPONSE_AVAILABLE notification on the interrupt endpoint, a GET_ENCAPSULATED_RESPONSE
- * (setup A1 01, data IN): submission and completion URBs as the kernel reports them. */
+ * (setup A1 01, data IN): submission and completion URBs as the kernel reports them. The port
+ * may also be USBPcap (LINKTYPE_USBPCAP): control transfers then show as SETUP, DATA (OUT) and
+ * COMPLETE stages, as Windows' USBPcap logs them. */
 #ifndef SG_MODEM_H
 #define SG_MODEM_H
 #include "net.h"

@@ -39,6 +39,10 @@ for m in mbim qmi; do
     check "$m apdus: STORE DATA on the ISD-R" 0 "81 E2 91 00 STORE DATA .*\[ISD-R\]" \
         "$ESIMSCOPE" apdus "$f"
 done
+# the MBIM modem under Windows: USBPcap control stages (SETUP, DATA, COMPLETE) paired by IRP id
+summary "$S/happy_mbim_usbpcap.pcap" > "$T/usbpcap"
+if cmp -s "$T/gsmtap" "$T/usbpcap"; then echo "ok: mbim over USBPcap: same ES10 commands and sessions as GSMTAP"
+else echo "FAIL: mbim over USBPcap differs from GSMTAP"; diff "$T/gsmtap" "$T/usbpcap" | head; fails=$((fails+1)); fi
 check "MBIM ATR read through the modem" 0 "ATR \(usb 1\.7 mbim\)" "$ESIMSCOPE" apdus "$S/happy_mbim_usbmon.pcap"
 # long messages really were fragmented in the MBIM sample (MaxControlTransfer 256)
 check "MBIM sample has fragmented messages" 0 "^[0-9]+ fragmented$" python3 -c '

@@ -38,6 +38,9 @@ for m in mbim qmi; do
         test "$(tsn -r "$S/$cap" -Y 'esim' 2>/dev/null | wc -l)" -eq 0
 done
 
+check "mbim over USBPcap: same ES10 commands as the GSMTAP sample" \
+    test "$(es10_profile happy_mbim_usbpcap.pcap)" = "$ref"
+
 # MBIM fields: the open with the ISD-R AID on channel 1, status words as SW1 SW2
 cap=happy_mbim_usbmon.pcap
 aid=$(fields $cap 'esim.mbim.cid == 2 && esim.mbim.type == 3' esim.mbim.aid)
