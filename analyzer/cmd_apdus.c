@@ -1,5 +1,5 @@
-/* esimscope apdus: developer view of a capture's card traffic (GSMTAP-SIM, USB CCID) and HTTP
- * messages, one line per event, as the capture input layers see them. */
+/* esimscope apdus: developer view of a capture's card traffic (GSMTAP-SIM, USB CCID, modems) and
+ * HTTP messages, one line per event, as the capture input layers see them. */
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,7 +94,7 @@ int esim_cmd_apdus(int argc, char **argv)
         {"no-http", 0, 0, G_OPTION_ARG_NONE, &o.quiet_http, "do not list HTTP messages", NULL},
         {0}};
     GOptionContext *oc = g_option_context_new("CAPTURE|-");
-    g_option_context_set_summary(oc, "Lists the APDU exchanges (GSMTAP-SIM, USB CCID), ES10 "
+    g_option_context_set_summary(oc, "Lists the APDU exchanges (GSMTAP-SIM, USB CCID, MBIM/QMI modems), ES10 "
                                      "commands and HTTP messages of a pcap/pcapng capture "
                                      "(gzip allowed).");
     g_option_context_add_main_entries(oc, entries, NULL);
@@ -114,10 +114,13 @@ int esim_cmd_apdus(int argc, char **argv)
         fprintf(stderr, "esimscope apdus: %s\n", err.msg);
         return ESIM_EXIT_USAGE;
     }
-    printf("%llu packets: %llu GSMTAP-SIM, %llu USB CCID, %llu TCP; %u cards; %llu warnings; "
+    char modem[48] = ""; /* only captures with modem traffic say so */
+    if (st.modem)
+        snprintf(modem, sizeof modem, ", %llu MBIM/QMI", (unsigned long long)st.modem);
+    printf("%llu packets: %llu GSMTAP-SIM, %llu USB CCID%s, %llu TCP; %u cards; %llu warnings; "
            "%u findings\n",
            (unsigned long long)st.packets, (unsigned long long)st.gsmtap,
-           (unsigned long long)st.ccid, (unsigned long long)st.tcp, st.cards,
+           (unsigned long long)st.ccid, modem, (unsigned long long)st.tcp, st.cards,
            (unsigned long long)st.warnings, o.findings);
     return o.findings ? ESIM_EXIT_FAILED : ESIM_EXIT_OK;
 }
