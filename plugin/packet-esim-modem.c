@@ -608,6 +608,10 @@ static void dissect_qmi(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, mod
     }
     uint8_t slot = response ? mf->req.slot : (u.has_slot ? u.slot : 1);
     card_state *cs = card_of(m, true, slot);
+    if (!cs) { /* slot 0 or beyond the slots kept: no card to follow */
+        col_prepend_fstr(pinfo->cinfo, COL_INFO, "QMI UIM %s: ", name);
+        return;
+    }
     if (q->msg_id == ESIM_QMI_UIM_SEND_APDU && u.bytes_len) {
         int off = (int)(q->tlv_off + (size_t)(u.bytes - q->tlv));
         if (!response)
