@@ -1,5 +1,5 @@
-/* esimscope apdus: developer view of a capture's card traffic (GSMTAP-SIM, USB CCID) and HTTP
- * messages, one line per event, as the capture input layers see them. */
+/* esimscope apdus: developer view of a capture's card traffic (GSMTAP-SIM, USB CCID, modems) and
+ * HTTP messages, one line per event, as the capture input layers see them. */
 #include <glib.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -112,7 +112,8 @@ int esim_cmd_apdus(int argc, char **argv)
         INPUT_OPTION_ENTRIES(io),
         {0}};
     GOptionContext *oc = g_option_context_new("CAPTURE|LOG|-");
-    g_option_context_set_summary(oc, "Lists the APDU exchanges (GSMTAP-SIM, USB CCID), ES10 "
+    g_option_context_set_summary(oc, "Lists the APDU exchanges (GSMTAP-SIM, USB CCID, MBIM/QMI "
+                                     "modems), ES10 "
                                      "commands and HTTP messages of a pcap/pcapng capture "
                                      "or a phone/LPA log (gzip allowed). Undecodable packets are "
                                      "warned about on standard error (the first 20, then a "
@@ -168,10 +169,13 @@ int esim_cmd_apdus(int argc, char **argv)
                esim_log_format_name((esim_log_format)co.detected),
                (unsigned long long)co.stats.lines, (unsigned long long)co.stats.records,
                (unsigned long long)co.stats.skipped, (unsigned long long)co.stats.notes);
-    printf("%llu packets: %llu GSMTAP-SIM, %llu USB CCID, %llu TCP; %u cards; %llu warnings; "
+    char modem[48] = ""; /* only captures with modem traffic say so */
+    if (st.modem)
+        snprintf(modem, sizeof modem, ", %llu MBIM/QMI", (unsigned long long)st.modem);
+    printf("%llu packets: %llu GSMTAP-SIM, %llu USB CCID%s, %llu TCP; %u cards; %llu warnings; "
            "%u findings\n",
            (unsigned long long)st.packets, (unsigned long long)st.gsmtap,
-           (unsigned long long)st.ccid, (unsigned long long)st.tcp, st.cards,
+           (unsigned long long)st.ccid, modem, (unsigned long long)st.tcp, st.cards,
            (unsigned long long)st.warnings, o.findings);
     return o.findings ? ESIM_EXIT_FAILED : ESIM_EXIT_OK;
 }

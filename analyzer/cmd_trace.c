@@ -462,9 +462,10 @@ int esim_cmd_trace(int argc, char **argv)
         {0}};
     GOptionContext *oc = g_option_context_new("CAPTURE|LOG|-");
     g_option_context_set_summary(
-        oc, "Reads a pcap/pcapng capture (gzip allowed; - = stdin) with GSMTAP-SIM, USB CCID and "
-            "ES9+/ES11 HTTP traffic, or a phone/LPA log (QXDM, QCAT, lpac, AT, pcsc-spy, hex APDU "
-            "log; docs/inputs.md), decodes every ES10 and ES9+ message, groups them into RSP "
+        oc, "Reads a pcap/pcapng capture (gzip allowed; - = stdin) with GSMTAP-SIM, USB CCID, "
+            "modem (MBIM, QMI) and ES9+/ES11 HTTP traffic, or a phone/LPA log (QXDM, QCAT, lpac, "
+            "AT, pcsc-spy, hex APDU log; docs/inputs.md), decodes every ES10 and ES9+ message, "
+            "groups them into RSP "
             "sessions by transactionId and gives each a verdict: installed, failed (where, by "
             "whom, SGP.22 code and why), cancelled or incomplete.\n\nExit status: 0 every "
             "download installed and no error finding, 1 a session failed/cancelled/incomplete "
@@ -543,11 +544,14 @@ int esim_cmd_trace(int argc, char **argv)
                    " skipped, %" PRIu64 " not readable (findings); %" PRIu64 " exchanges",
                    esim_log_format_name((esim_log_format)co.detected), co.stats.lines,
                    co.stats.records, co.stats.skipped, co.stats.notes, co.stats.exchanges);
-        printf("\n%" PRIu64 " packets (%" PRIu64 " GSMTAP-SIM, %" PRIu64 " USB CCID, %" PRIu64
+        char modem[48] = ""; /* only captures with modem traffic say so */
+        if (st->pipe.modem)
+            snprintf(modem, sizeof modem, ", %" PRIu64 " MBIM/QMI", st->pipe.modem);
+        printf("\n%" PRIu64 " packets (%" PRIu64 " GSMTAP-SIM, %" PRIu64 " USB CCID%s, %" PRIu64
                " TCP), %u cards: %" PRIu64 " APDUs, %" PRIu64 " ES10 commands, %" PRIu64
                " ES9+/ES11 messages\n%zu sessions: %u installed, %u failed, %u cancelled, %u "
                "incomplete, %u discovery%s\n",
-               st->pipe.packets, st->pipe.gsmtap, st->pipe.ccid, st->pipe.tcp, st->pipe.cards,
+               st->pipe.packets, st->pipe.gsmtap, st->pipe.ccid, modem, st->pipe.tcp, st->pipe.cards,
                st->apdus, st->es10, st->es9p, st->sessions, st->verdicts[ESIM_VERDICT_INSTALLED],
                st->verdicts[ESIM_VERDICT_FAILED], st->verdicts[ESIM_VERDICT_CANCELLED],
                st->verdicts[ESIM_VERDICT_INCOMPLETE], st->verdicts[ESIM_VERDICT_DISCOVERED],

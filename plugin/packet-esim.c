@@ -72,6 +72,7 @@ void proto_register_esim(void)
     esim_register_rsp();
     esim_register_es10();
     esim_register_ccid();
+    esim_register_modem();
     esim_register_bpp();
     esim_register_tap();
     esim_register_es9p();
@@ -81,5 +82,6 @@ void proto_reg_handoff_esim(void)
 {
     esim_handoff_es10();
     esim_handoff_ccid();
+    esim_handoff_modem();
     esim_handoff_es9p();
 }

@@ -133,6 +133,8 @@ void esim_register_bpp(void);
 void esim_handoff_es10(void);
 void esim_register_ccid(void);
 void esim_handoff_ccid(void);
+void esim_register_modem(void);
+void esim_handoff_modem(void);
 void esim_register_es9p(void);
 void esim_handoff_es9p(void);
 #endif

@@ -5,6 +5,9 @@
 #include "esim/capture_pipe.h"
 #include "esim/ccid.h"
 #include "esim/gsmtap.h"
+#include "esim/mbim.h"
+#include "esim/qmi.h"
+#include "esim/usb_cdc.h"
 #include "esim/netdecode.h"
 #include "esim/tcp_reasm.h"
 
@@ -15,6 +18,8 @@ typedef struct card {
     esim_apdu_ctx *apdu;
     esim_gsmtap_sim *sim;
     esim_ccid *ccid;           /* USB: the reader, on the card of slot 0 */
+    esim_mbim *mbim;           /* MBIM modem */
+    esim_qmi *qmi;             /* QMI modem, on the card of UIM slot 1 */
 } card;
 
 struct esim_pipe {
@@ -24,6 +29,7 @@ struct esim_pipe {
     esim_tcp_reasm *tcp;
     esim_tls *tls;
     esim_tls_keylog *tls_keys, *own_keys; /* own_keys: made when the handlers give none */
+    esim_cdc *cdc;             /* CDC requests waiting for their data (modems) */
     bool full_warned;
 };
 
@@ -77,7 +83,8 @@ esim_pipe *esim_pipe_new(const esim_pipe_handlers *h)
         p->tls_keys = p->own_keys = esim_tls_keylog_new();
     p->tcp = esim_tcp_new(on_tcp, p, NULL);
     p->tls = esim_tls_new(on_plain, p, p->tls_keys, on_tls_report, p);
-    if (!p->tcp || !p->tls || !p->tls_keys) {
+    p->cdc = esim_cdc_new();
+    if (!p->tcp || !p->tls || !p->tls_keys || !p->cdc) {
         esim_pipe_free(p);
         return NULL;
     }
@@ -100,6 +107,21 @@ static esim_apdu_ctx *slot_card(void *user, unsigned slot)
     char name[80];
     snprintf(name, sizeof name, "%s slot %u", r->info.name, slot);
     card *c = find_card(r->pipe, ESIM_CARD_USB, key, 0, name);
+    return c ? c->apdu : NULL;
+}
+
+/* The card in a UIM slot of a QMI modem (the modem's card for slot 1). */
+static esim_apdu_ctx *qmi_slot_card(void *user, unsigned slot)
+{
+    card *r = user;
+    if (slot == 1)
+        return r->apdu;
+    uint8_t key[18];
+    memcpy(key, r->key, sizeof key);
+    key[4] = (uint8_t)slot;
+    char name[80];
+    snprintf(name, sizeof name, "%s slot %u", r->info.name, slot);
+    card *c = find_card(r->pipe, ESIM_CARD_QMI, key, 0, name);
     return c ? c->apdu : NULL;
 }
 
@@ -131,13 +153,68 @@ static card *find_card(esim_pipe *p, esim_card_kind kind, const uint8_t key[18],
         c->ccid = esim_ccid_new(c->apdu);
     if (c->ccid)
         esim_ccid_slot_cards(c->ccid, slot_card, c);
-    if (!c->apdu || (kind == ESIM_CARD_GSMTAP && !c->sim) || (reader && !c->ccid)) {
+    bool mbim = kind == ESIM_CARD_MBIM, qmi = kind == ESIM_CARD_QMI && key[4] == 1;
+    if (c->apdu && mbim)
+        c->mbim = esim_mbim_new(c->apdu);
+    if (c->apdu && qmi)
+        c->qmi = esim_qmi_new(qmi_slot_card, c);
+    if (!c->apdu || (kind == ESIM_CARD_GSMTAP && !c->sim) || (reader && !c->ccid) ||
+        (mbim && !c->mbim) || (qmi && !c->qmi)) {
         esim_gsmtap_sim_free(c->sim);
+        esim_ccid_free(c->ccid);
+        esim_mbim_free(c->mbim);
+        esim_qmi_free(c->qmi);
         esim_apdu_free(c->apdu);
         return NULL;
     }
     p->st.cards++;
     return c;
+}
+
+/* A modem's control interface: MBIM or QMUX in CDC encapsulated messages, recognised by their
+ * own headers (no USB descriptors needed). */
+static void modem_packet(esim_pipe *p, const esim_packet *pk, const esim_usb_packet *u)
+{
+    esim_cdc_msg m;
+    esim_error err;
+    esim_cdc_kind k = esim_cdc_packet(p->cdc, u, &m);
+    if (k != ESIM_CDC_COMMAND && k != ESIM_CDC_RESPONSE) {
+        p->st.other++;
+        return;
+    }
+    bool is_mbim = esim_mbim_looks_like(m.data, m.len), is_qmux = esim_qmux_looks_like(m.data, m.len);
+    uint8_t key[18] = {(uint8_t)u->bus, (uint8_t)(u->bus >> 8), (uint8_t)u->device,
+                       (uint8_t)(u->device >> 8)};
+    card *c = NULL;
+    for (unsigned i = 0; i < p->st.cards && !c; i++) {
+        card *x = &p->cards[i];
+        if ((x->mbim || x->qmi) && !memcmp(x->key, key, 4))
+            c = x;
+    }
+    if (!c) {
+        if (!is_mbim && !is_qmux) {
+            p->st.other++;
+            return;
+        }
+        key[4] = is_qmux ? 1 : 0;
+        char name[64];
+        snprintf(name, sizeof name, "usb %u.%u %s", u->bus, u->device, is_qmux ? "qmi" : "mbim");
+        c = find_card(p, is_qmux ? ESIM_CARD_QMI : ESIM_CARD_MBIM, key, pk->frame, name);
+        if (!c)
+            return;
+    }
+    /* an answer whose request was not captured counts only when it reads as this carrier */
+    if (m.unmatched && !(c->mbim ? is_mbim : is_qmux)) {
+        p->st.other++;
+        return;
+    }
+    p->st.modem++;
+    int rc = c->mbim ? esim_mbim_feed(c->mbim, pk->frame, pk->ts_sec, pk->ts_nsec,
+                                      k == ESIM_CDC_COMMAND, m.data, m.len, &err)
+                     : esim_qmi_feed(c->qmi, pk->frame, pk->ts_sec, pk->ts_nsec, m.data, m.len,
+                                     &err);
+    if (rc < 0)
+        warn(p, pk->frame, err.msg);
 }
 
 static void usb_packet(esim_pipe *p, const esim_packet *pk)
@@ -147,6 +224,10 @@ static void usb_packet(esim_pipe *p, const esim_packet *pk)
     bool to_dev;
     if (esim_usb_decode(pk->linktype, pk->data, pk->caplen, &u, &err) < 0) {
         warn(p, pk->frame, err.msg);
+        return;
+    }
+    if (u.xfer_type == ESIM_USB_XFER_CONTROL || u.xfer_type == ESIM_USB_XFER_INTERRUPT) {
+        modem_packet(p, pk, &u);
         return;
     }
     if (!esim_usb_bulk_payload(&u, &to_dev)) {
@@ -244,8 +325,14 @@ void esim_pipe_packet(esim_pipe *p, const esim_packet *pk)
 
 void esim_pipe_finish(esim_pipe *p)
 {
-    for (unsigned i = 0; i < p->st.cards; i++)
-        esim_apdu_flush(p->cards[i].apdu);
+    esim_error err;
+    for (unsigned i = 0; i < p->st.cards; i++) {
+        card *c = &p->cards[i];
+        if ((c->mbim && esim_mbim_finish(c->mbim, &err) < 0) ||
+            (c->qmi && esim_qmi_finish(c->qmi, &err) < 0))
+            warn(p, 0, err.msg);
+        esim_apdu_flush(c->apdu);
+    }
     esim_tcp_flush(p->tcp);
 }
 
@@ -275,11 +362,14 @@ void esim_pipe_free(esim_pipe *p)
     for (unsigned i = 0; i < p->st.cards; i++) {
         esim_gsmtap_sim_free(p->cards[i].sim);
         esim_ccid_free(p->cards[i].ccid);
+        esim_mbim_free(p->cards[i].mbim);
+        esim_qmi_free(p->cards[i].qmi);
         esim_apdu_free(p->cards[i].apdu);
     }
     esim_tcp_free(p->tcp); /* closes every flow, through the TLS layer */
     esim_tls_free(p->tls);
     esim_tls_keylog_free(p->own_keys);
+    esim_cdc_free(p->cdc);
     free(p);
 }
 

@@ -18,6 +18,7 @@ int esim_usb_decode(uint32_t linktype, const uint8_t *p, size_t len, esim_usb_pa
                     esim_error *err)
 {
     memset(out, 0, sizeof *out);
+    out->stage = -1;
     if (linktype == ESIM_LINKTYPE_USB_LINUX || linktype == ESIM_LINKTYPE_USB_LINUX_MMAPPED) {
         /* struct usbmon_packet (Linux Documentation/usb/usbmon): id, type, xfer_type, epnum,
          * devnum, busnum, flag_setup, flag_data, ts_sec, ts_usec, status, length, len_cap,
@@ -25,6 +26,7 @@ int esim_usb_decode(uint32_t linktype, const uint8_t *p, size_t len, esim_usb_pa
         size_t hl = linktype == ESIM_LINKTYPE_USB_LINUX ? 48 : 64;
         if (len < hl)
             return esim_error_set(err, "usbmon header truncated (%zu of %zu bytes)", len, hl);
+        out->id = (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
         out->completion = p[8] == 'C';
         out->xfer_type = p[9];
         out->endpoint = p[10];
@@ -39,6 +41,10 @@ int esim_usb_decode(uint32_t linktype, const uint8_t *p, size_t len, esim_usb_pa
                 return esim_error_set(err, "usbmon: %u isochronous descriptors overrun the packet",
                                       ndesc);
             skip = (size_t)ndesc * 16;
+        }
+        if (out->xfer_type == ESIM_USB_XFER_CONTROL && p[14] == 0) { /* flag_setup: relevant */
+            out->has_setup = true;
+            memcpy(out->setup, p + 40, 8);
         }
         if (p[15] != 0) /* flag_data: no data captured */
             cap = 0;
@@ -55,6 +61,7 @@ int esim_usb_decode(uint32_t linktype, const uint8_t *p, size_t len, esim_usb_pa
         size_t hl = le16(p);
         if (hl < 27 || hl > len)
             return esim_error_set(err, "USBPcap header length %zu invalid for %zu bytes", hl, len);
+        out->id = (uint64_t)le32(p + 2) | (uint64_t)le32(p + 6) << 32;
         out->status = (int32_t)le32(p + 10);
         out->completion = p[16] & 0x01; /* USBPCAP_INFO_PDO_TO_FDO */
         out->bus = le16(p + 17);
@@ -64,6 +71,17 @@ int esim_usb_decode(uint32_t linktype, const uint8_t *p, size_t len, esim_usb_pa
         size_t dl = le32(p + 23);
         out->data = p + hl;
         out->len = dl < len - hl ? dl : len - hl;
+        /* control transfers: USBPCAP_BUFFER_CONTROL_HEADER adds the stage byte; the SETUP
+         * stage's data is the 8-byte setup packet */
+        if (out->xfer_type == ESIM_USB_XFER_CONTROL && hl >= 28) {
+            out->stage = p[27];
+            if (out->stage == 0 && out->len >= 8) {
+                out->has_setup = true;
+                memcpy(out->setup, out->data, 8);
+                out->data += 8;
+                out->len -= 8;
+            }
+        }
         return 0;
     }
     return esim_error_set(err, "link type %u is not a USB capture", linktype);

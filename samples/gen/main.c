@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "flow.h"
+#include "modem.h"
 #include "pki.h"
 #include "render.h"
 #include "render_log.h"
@@ -122,6 +123,33 @@ static void render_one(gen *g, const sg_transcript *t, const layout *l, const ch
     char *kfile = g_strconcat(kname, ".keylog", NULL);
     if (keylog_len)
         write_text(g, kfile, keylog, keylog_len);
+    g_free(kfile);
+    g_free(kname);
+}
+
+/* The card side of a download through a modem (MBIM or QMI) on usbmon, with its key log. */
+static void render_modem(gen *g, const sg_transcript *t, const char *name, sg_modem_kind kind,
+                         uint32_t linktype, const char *keylog, size_t keylog_len)
+{
+    char *path = g_build_filename(g->out, name, NULL);
+    sg_cap cap;
+    uint64_t clock = BASE_TIME_US;
+    if (sg_cap_open(&cap, path, false) != 0) {
+        fail(g, name);
+        g_free(path);
+        return;
+    }
+    sg_port usb = {&cap, sg_cap_add_if(&cap, linktype,
+                                       linktype == SG_LT_USBPCAP ? "\\\\.\\USBPcap1" : "usbmon1",
+                                       kind == SG_MODEM_MBIM ? "MBIM modem" : "QMI modem"),
+                   linktype, &clock};
+    sg_modem_render(t, &usb, kind);
+    if (sg_cap_close(&cap) != 0)
+        fail(g, name);
+    g_free(path);
+    char *kname = g_strndup(name, strcspn(name, "."));
+    char *kfile = g_strconcat(kname, ".keylog", NULL);
+    write_text(g, kfile, keylog, keylog_len);
     g_free(kfile);
     g_free(kname);
 }
@@ -243,6 +271,9 @@ int main(int argc, char **argv)
     if (g_mkdir_with_parents(logdir, 0755) != 0)
         fail(&g, "logs");
     g.failures += sg_render_logs(&t, logdir, "happy", BASE_TIME_US);
+    render_modem(&g, &t, "happy_mbim_usbmon.pcap", SG_MODEM_MBIM, USBMON, kl, kl_len);
+    render_modem(&g, &t, "happy_qmi_usbmon.pcap", SG_MODEM_QMI, USBMON, kl, kl_len);
+    render_modem(&g, &t, "happy_mbim_usbpcap.pcap", SG_MODEM_MBIM, SG_LT_USBPCAP, kl, kl_len);
     /* the same download cut short in the middle of the first '86' segment */
     for (size_t i = 0; i < t.n; i++)
         if (t.ev[i].kind == SG_EV_ES10 && t.ev[i].cmd_len > 300 && t.ev[i].cmd[0] == 0x86) {
@@ -284,8 +315,13 @@ int main(int argc, char **argv)
         if (failures[i].sc == SG_SC_HAPPY_PPK) /* HTTP only: the BPP with a PPK */
             l = (layout){failures[i].name, false, 0, 0, false, true, 1460, false};
         render_one(&g, &t, &l, kl, kl_len, &pn);
-        if (failures[i].sc == SG_SC_STORE_DATA_6A80)
+        if (failures[i].sc == SG_SC_STORE_DATA_6A80) {
             g.failures += sg_render_logs(&t, logdir, "fail_store_data_6a80", BASE_TIME_US);
+            render_modem(&g, &t, "fail_store_data_6a80_mbim.pcap", SG_MODEM_MBIM, USBMON, kl,
+                         kl_len);
+            render_modem(&g, &t, "fail_store_data_6a80_qmi.pcap", SG_MODEM_QMI, USBMON, kl,
+                         kl_len);
+        }
         sg_tr_free(&t);
         free(kl);
     }

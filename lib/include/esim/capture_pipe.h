@@ -1,6 +1,8 @@
 /* The capture pipeline: routes each packet of a capture to its carrier — GSMTAP-SIM (UDP 4729),
- * a USB CCID reader (usbmon/USBPcap), or TCP reassembly + HTTP — and keeps one APDU context per
- * card (GSMTAP source address and port, or USB bus and device). Output through callbacks. */
+ * a USB CCID reader (usbmon/USBPcap), a modem's MBIM or QMI control messages (USB CDC
+ * encapsulated commands/responses, usbmon/USBPcap), or TCP reassembly + HTTP — and keeps one
+ * APDU context per card (GSMTAP source address and port, USB bus and device, CCID or QMI slot).
+ * Output through callbacks. */
 #ifndef ESIM_CAPTURE_PIPE_H
 #define ESIM_CAPTURE_PIPE_H
 #include <stdint.h>
@@ -11,12 +13,12 @@
 
 #define ESIM_PIPE_MAX_CARDS 32
 
-typedef enum { ESIM_CARD_GSMTAP, ESIM_CARD_USB } esim_card_kind;
+typedef enum { ESIM_CARD_GSMTAP, ESIM_CARD_USB, ESIM_CARD_MBIM, ESIM_CARD_QMI } esim_card_kind;
 
 typedef struct esim_card_info {
     unsigned index;       /* 0, 1, ... in order of first appearance */
     esim_card_kind kind;
-    char name[64];        /* "gsmtap 127.0.0.1:60888" or "usb 1.5" */
+    char name[64];        /* "gsmtap 127.0.0.1:60888", "usb 1.5", "usb 1.7 mbim", "usb 1.7 qmi" */
 } esim_card_info;
 
 typedef struct esim_pipe_handlers {
@@ -37,6 +39,7 @@ typedef struct esim_pipe_stats {
     uint64_t packets, gsmtap, ccid, tcp, other, warnings;
     unsigned cards;
     uint64_t tls_connections, tls_decrypted, tls_unreadable; /* TLS flows: all, read, reported */
+    uint64_t modem;       /* MBIM / QMUX messages of modems */
 } esim_pipe_stats;
 
 typedef struct esim_pipe esim_pipe;

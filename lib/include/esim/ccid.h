@@ -22,8 +22,13 @@ typedef struct esim_usb_packet {
     bool completion;      /* URB completion (usbmon 'C', USBPcap PDO-to-FDO) vs submission */
     uint16_t bus, device;
     int32_t status;
-    const uint8_t *data;  /* transfer data captured in this packet */
+    const uint8_t *data;  /* transfer data captured in this packet (after a USBPcap setup) */
     size_t len;
+    uint64_t id;          /* URB id (usbmon) / IRP id (USBPcap): pairs submission and completion */
+    bool has_setup;       /* control transfer: the 8-byte setup packet was captured (setup) */
+    uint8_t setup[8];
+    int stage;            /* USBPcap control transfer stage (0 setup, 1 data, 2 status,
+                           * 3 complete); -1 when not given */
 } esim_usb_packet;
 
 /* Decodes a usbmon or USBPcap packet header. */
