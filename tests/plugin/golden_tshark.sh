@@ -10,6 +10,12 @@ golden_prefs() {
     return 0
 }
 
+# Wireshark shows X.509 times (GeneralizedTime) in the local time zone: the golden files are
+# written in UTC, whatever the machine's zone, and in one locale.
+TZ=UTC
+LC_ALL=C.UTF-8
+export TZ LC_ALL
+
 # golden_norm: the scratch folder of the run ($T, a fresh mktemp name) becomes @TMP@.
 golden_norm() { sed "s|$S/|samples/|g; s|$T|@TMP@|g"; }
 
