@@ -38,6 +38,17 @@ agree_on() {
     fi
 }
 
+# the comparer itself: agreeing outputs pass, one frame apart fails and says where
+printf '%s\n' '{"event":"es10","frame":5,"function":"GetEuiccInfo1"}' \
+    '{"event":"session","transaction_id":"0a0b","verdict":"installed","iccid":"8999"}' >"$T/self.jsonl"
+printf 'session 1  transactionId 0A0B  verdict installed\n  ICCID 8999\n' >"$T/self.tap"
+printf '5\tGetEuiccInfo1\tcommand\t\n' >"$T/self.tsv"
+check "agree.py: the same story agrees" python3 "$agree" self "$T/self.jsonl" "$T/self.tap" "$T/self.tsv"
+printf '6\tGetEuiccInfo1\tcommand\t\n' >"$T/self.tsv"
+check "agree.py: a frame apart disagrees, with both frames" \
+    sh -c 'out=$(python3 "$1" self "$2" "$3" "$4"); [ $? = 1 ] && printf "%s\n" "$out" | grep -q "GetEuiccInfo1: esimscope frame 5, plugin frame 6"' \
+    _ "$agree" "$T/self.jsonl" "$T/self.tap" "$T/self.tsv"
+
 n=0
 for c in "$S"/*.pcap "$S"/*.pcapng; do
     [ -f "$c" ] || continue
@@ -47,4 +58,20 @@ for c in "$S"/*.pcap "$S"/*.pcapng; do
     agree_on "$c" "$k"
 done
 check "all 19 committed sample captures compared (found $n)" test "$n" -ge 19
+
+# the captures the other plugin tests generated (kept by lib.sh when scripts/test-plugin.sh runs
+# them first, with ESIM_KEEP_CAPTURES), with no key log
+g=0
+if [ -n "${ESIM_KEEP_CAPTURES:-}" ]; then
+    mkdir -p "$S/generated"
+    for c in "$ESIM_KEEP_CAPTURES"/*.pcap "$ESIM_KEEP_CAPTURES"/*.pcapng; do
+        [ -f "$c" ] || continue
+        cp "$c" "$S/generated/" && chmod a+r "$S/generated/$(basename "$c")"
+        g=$((g + 1))
+        agree_on "$S/generated/$(basename "$c")"
+    done
+    echo "$g generated capture(s) of the other plugin tests compared"
+else
+    echo "note: no generated captures compared (scripts/test-plugin.sh passes them in ESIM_KEEP_CAPTURES)"
+fi
 finish
