@@ -55,7 +55,8 @@ done
 "$E" apdus "$S/happy_multi.pcapng" | tail -1 | grep -q '2 cards; 0 warnings; 0 findings' || fail "happy_multi: expected 2 card views, no finding"
 "$E" apdus "$S/fail_store_data_6a80.pcapng" | grep -q '6A80' || fail "fail_store_data_6a80: no 6A80"
 "$E" apdus "$S/truncated_mid_bpp.pcapng" | grep -qi 'capture ends inside a STORE DATA chain' || fail "truncated_mid_bpp: no unfinished chain reported"
-"$E" apdus "$S/fail_bpp_mac.pcapng" | grep -q 'BF37' || fail "fail_bpp_mac: no ProfileInstallationResult (BF37)"
+# the eUICC answers the damaged segment with its ProfileInstallationResult (BF37) in the response data
+"$E" apdus --hex --no-http "$S/fail_bpp_mac.pcapng" | grep -Eq '^ +rsp BF37' || fail "fail_bpp_mac: no ProfileInstallationResult (BF37) answered"
 [ "$(es10_of "$S/cancel_session.pcapng")" = "BF20 BF2E BF38 BF41 " ] || fail "cancel_session: ES10 commands: $(es10_of "$S/cancel_session.pcapng")"
 
 # every ES10 command and response of a download decodes as its SGP.22 type with the asn1c types
