@@ -60,13 +60,17 @@ else
 fi
 rm -rf "$stage"
 
-for t in tests/plugin/t_*.sh; do
+# the captures the tests generate are kept (tests/plugin/lib.sh) for the agreement test, which
+# runs last and compares esimscope with the plugin on them as on the samples
+keep=$(mktemp -d /tmp/esim-plugin-captures.XXXXXX)
+chmod 755 "$keep"
+for t in $(ls tests/plugin/t_*.sh | grep -v '/t_agree\.sh$') tests/plugin/t_agree.sh; do
   if [ $sanitize = 1 ] && [ "$t" = tests/plugin/t_perf.sh ]; then
     echo "SKIP $t (timings mean nothing under ASan)"
     continue
   fi
   echo "== $t"
-  ESIM_PLUGIN_SO=$so ESIM_BUILD_DIR=$build ESIM_SOURCE_DIR=$src sh "$t"
+  ESIM_PLUGIN_SO=$so ESIM_BUILD_DIR=$build ESIM_SOURCE_DIR=$src ESIM_KEEP_CAPTURES=$keep sh "$t"
   rc=$?
   case $rc in
     0) echo "PASS $t" ;;
@@ -74,5 +78,6 @@ for t in tests/plugin/t_*.sh; do
     *) echo "FAIL $t (exit $rc)"; failed=1 ;;
   esac
 done
+rm -rf "$keep"
 [ $failed = 0 ] && echo "plugin tests: all passed" || echo "plugin tests: FAILED"
 exit $failed

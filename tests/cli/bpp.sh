@@ -3,7 +3,7 @@
 # bench_bpp --emit, built with the project's own code and a throw-away PKI.
 set -u
 GEN="$ESIM_BINARY_DIR/bench/bench_bpp"
-[ -x "$GEN" ] || { echo "SKIP: $GEN not built"; exit 77; }
+[ -x "$GEN" ] || { echo "FAIL: $GEN not built (the build makes it)"; exit 1; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 "$GEN" --emit "$T/fx" >/dev/null || { echo "FAIL: fixture generation"; exit 1; }

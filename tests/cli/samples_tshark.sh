@@ -2,13 +2,32 @@
 # The committed sample captures (samples/, docs/samples.md) as Debian's tshark 4.0 sees them:
 # every file opens with no expert error or warning, with IP/UDP/TCP checksum validation on, and
 # the TCP/HTTP, GSMTAP-SIM and USB CCID layers decode as each sample says. Needs tshark (skip
-# without it). Runs tshark as-is: no esimscope plugin is involved.
+# without it). Runs Debian's tshark without any plugin, the esimscope plugin included even when it
+# is installed system-wide (cmake --install): as an unprivileged user (Wireshark ignores
+# WIRESHARK_PLUGIN_DIR when run as root) with an empty plugin folder and a fresh HOME.
 set -u
 command -v tshark >/dev/null || { echo "SKIP: tshark not installed"; exit 77; }
-S=${ESIM_SOURCE_DIR:?}/samples
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ts() { tshark -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+W=$(mktemp -d /tmp/esim-samples-tshark.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+mkdir -p "$W/noplugins/4.0/epan" "$W/home" "$W/samples"
+cp "${ESIM_SOURCE_DIR:?}"/samples/*.pcap "$ESIM_SOURCE_DIR"/samples/*.pcapng "$ESIM_SOURCE_DIR"/samples/*.sslkeylog "$W/samples/"
+chmod -R a+rX "$W"
+S=$W/samples
+tshark_bare() {
+    if [ "$(id -u)" = 0 ]; then
+        setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+            env HOME="$W/home" WIRESHARK_PLUGIN_DIR="$W/noplugins" tshark "$@"
+    else
+        env HOME="$W/home" WIRESHARK_PLUGIN_DIR="$W/noplugins" tshark "$@"
+    fi
+}
+if tshark_bare -G plugins 2>/dev/null | grep -q 'esim\.so'; then
+    echo "FAIL: tshark still loads the esimscope plugin: this test would not see tshark's own view"
+    exit 1
+fi
+ts() { tshark_bare -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE -o ip.check_checksum:TRUE \
          -o tcp.desegment_tcp_streams:TRUE -r "$@" 2>/dev/null; }
 
 shopt -s nullglob
@@ -70,14 +89,13 @@ done
 # application/x-gsma-rsp-asn1 and X-Admin-Protocol; the notification is answered 204 without a
 # body (the bodies' ASN.1 is checked by tests/cli/trace_samples.sh and the plugin tests)
 f=$S/happy_http_asn1.pcap
-if [ -f "$f" ]; then
-    [ "$(ts "$f" -Y http.request -T fields -e http.request.uri | sort -u)" = "/gsma/rsp2/asn1" ] || fail "happy_http_asn1: request URIs"
-    [ "$(ts "$f" -Y http.request -T fields -e http.request.uri | wc -l)" -eq 6 ] || fail "happy_http_asn1: not 6 requests"
-    [ "$(ts "$f" -Y 'http.content_type == "application/x-gsma-rsp-asn1"' -T fields -e frame.number | wc -l)" -eq 11 ] || fail "happy_http_asn1: not 11 ASN.1 bodies"
-    ts "$f" -Y http.request -T fields -e http.request.line | grep -q 'X-Admin-Protocol: gsma/rsp/v2.2.0' || fail "happy_http_asn1: X-Admin-Protocol header missing"
-    [ "$(ts "$f" -Y 'http.response.code == 204' -T fields -e frame.number | wc -l)" -eq 1 ] || fail "happy_http_asn1: no 204 to handleNotification"
-    [ "$(ts "$f" -Y 'http.transfer_encoding == "chunked"' -T fields -e frame.number | wc -l)" -eq 1 ] || fail "happy_http_asn1: expected one chunked response"
-fi
+[ -f "$f" ] || fail "happy_http_asn1.pcap: committed sample missing"
+[ "$(ts "$f" -Y http.request -T fields -e http.request.uri | sort -u)" = "/gsma/rsp2/asn1" ] || fail "happy_http_asn1: request URIs"
+[ "$(ts "$f" -Y http.request -T fields -e http.request.uri | wc -l)" -eq 6 ] || fail "happy_http_asn1: not 6 requests"
+[ "$(ts "$f" -Y 'http.content_type == "application/x-gsma-rsp-asn1"' -T fields -e frame.number | wc -l)" -eq 11 ] || fail "happy_http_asn1: not 11 ASN.1 bodies"
+ts "$f" -Y http.request -T fields -e http.request.line | grep -q 'X-Admin-Protocol: gsma/rsp/v2.2.0' || fail "happy_http_asn1: X-Admin-Protocol header missing"
+[ "$(ts "$f" -Y 'http.response.code == 204' -T fields -e frame.number | wc -l)" -eq 1 ] || fail "happy_http_asn1: no 204 to handleNotification"
+[ "$(ts "$f" -Y 'http.transfer_encoding == "chunked"' -T fields -e frame.number | wc -l)" -eq 1 ] || fail "happy_http_asn1: expected one chunked response"
 maxlen() { ts "$1" -T fields -e tcp.len | sort -n | tail -1; }
 [ "$(maxlen "$S/happy_http.pcap")" = 1460 ] || fail "happy_http: largest segment is not 1460 bytes"
 [ "$(maxlen "$S/happy_http_mss536.pcap")" = 536 ] || fail "happy_http_mss536: largest segment is not 536 bytes"

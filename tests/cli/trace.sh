@@ -2,7 +2,8 @@
 # esimscope trace on the synthetic captures of test_trace (one per verdict), on bad input, and on
 # the real SIMtrace capture in ../shared (APDU count and channels as tshark's gsm_sim sees them).
 set -u
-"$ESIMSCOPE" trace --help >/dev/null 2>&1 || { echo "esimscope trace not wired in this build"; exit 77; }
+# a broken build fails here (it must not skip: that would hide it)
+"$ESIMSCOPE" trace --help >/dev/null 2>&1 || { echo "FAIL: esimscope trace --help fails"; exit 1; }
 gen="$ESIM_BINARY_DIR/tests/test_trace"
 [ -x "$gen" ] || { echo "missing $gen"; exit 1; }
 dir=$(mktemp -d)

@@ -9,7 +9,18 @@ set -u
 command -v tshark >/dev/null || { echo "SKIP: tshark not installed"; exit 77; }
 
 T=$(mktemp -d /tmp/esim-plugin-test.XXXXXX)
-trap 'rm -rf "$T"' EXIT INT TERM
+# ESIM_KEEP_CAPTURES=DIR (scripts/test-plugin.sh sets it): the captures a test wrote into $S (not
+# the committed samples) are kept there as <test>.<capture> when it ends, for t_agree.sh, which
+# runs last and compares esimscope with the plugin on them too.
+keep_captures() {
+    [ -n "${ESIM_KEEP_CAPTURES:-}" ] && [ -d "$ESIM_KEEP_CAPTURES" ] || return 0
+    for f in "$S"/*.pcap "$S"/*.pcapng; do
+        [ -f "$f" ] || continue
+        [ -f "$ESIM_SOURCE_DIR/samples/$(basename "$f")" ] && continue
+        cp "$f" "$ESIM_KEEP_CAPTURES/$(basename "$0" .sh).$(basename "$f")"
+    done
+}
+trap 'keep_captures; rm -rf "$T"' EXIT INT TERM
 mkdir -p "$T/plugins/4.0/epan" "$T/noplugins/4.0/epan" "$T/home" "$T/cap"
 cp "$ESIM_PLUGIN_SO" "$T/plugins/4.0/epan/esim.so"
 cp "$ESIM_SOURCE_DIR"/samples/*.pcap "$ESIM_SOURCE_DIR"/samples/*.pcapng \

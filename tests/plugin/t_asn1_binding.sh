@@ -9,7 +9,7 @@
 require_plugin
 
 c=happy_http_asn1.pcap
-[ -f "$S/$c" ] || { echo "SKIP: $c absent"; exit 77; }
+[ -f "$S/$c" ] || { echo "FAIL: committed sample $c missing"; exit 1; }
 fns=$(fields $c 'esim.es9p.function' esim.es9p.function | tr '\n' ' ')
 check "$c: a function on every ASN.1 body ($fns)" test "$fns" = "initiateAuthentication initiateAuthentication authenticateClient authenticateClient initiateAuthentication initiateAuthentication authenticateClient authenticateClient getBoundProfilePackage getBoundProfilePackage handleNotification "
 check "$c: the SM-DS answers authenticateClient on ES11" test "$(fields $c 'esim.es9p.interface == "ES11"' esim.es9p.function)" = authenticateClient
@@ -34,7 +34,7 @@ check "$c: -z esim,sessions as for happy_http ($a)" test "$a" = "$j"
 
 # the failure in the ASN.1 binding: authenticateClientResponseEs9 { authenticateClientError 6 }
 c=fail_matching_id_asn1.pcap
-[ -f "$S/$c" ] || { echo "SKIP: $c absent"; finish; }
+[ -f "$S/$c" ] || { echo "FAIL: committed sample $c missing"; exit 1; }
 check "$c: authenticateClient answered on ES9+" test "$(count $c 'esim.es9p.interface == "ES9+" && esim.es9p.function == "authenticateClient" && http.response')" -eq 1
 check "$c: the error as expert info with its meaning" \
     test "$(count $c 'esim.rsp_error && _ws.expert.message contains "authenticateClientError: matchingIdRefused (6): matching ID refused" && _ws.expert.message contains "subjectCode 8.2.6, reasonCode 3.8"')" -eq 1

@@ -22,6 +22,7 @@ static const char *jstr(json_object *o, const char *k)
 static void test_kat(void **state)
 {
     json_object *root = *state, *vecs;
+    TU_NEED_SHARED(root, "vectors/bsp-kdf.json");
     assert_true(json_object_object_get_ex(root, "vectors", &vecs));
     size_t n = json_object_array_length(vecs);
     assert_true(n > 0);
@@ -234,7 +235,9 @@ static void test_mac_lengths(void **state)
 static int setup(void **state)
 {
     const char *p = tu_shared_path("vectors/bsp-kdf.json");
-    assert_non_null(p);
+    *state = NULL;
+    if (!p)
+        return 0; /* test_kat skips */
     json_object *root = json_object_from_file(p);
     assert_non_null(root);
     *state = root;
@@ -243,7 +246,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    json_object_put(*state);
+    if (*state)
+        json_object_put(*state);
     return 0;
 }
 
@@ -258,10 +262,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kat, setup, teardown),
     };
     int rc = cmocka_run_group_tests(own, NULL, NULL);
-    if (rc)
-        return rc;
-    /* the known answers live in ../shared: skip (77) when it is absent */
-    if (!tu_shared_path("vectors/bsp-kdf.json"))
-        return ESIM_TEST_SKIP;
-    return cmocka_run_group_tests(kat, NULL, NULL);
+    /* the known answers live in ../shared: test_kat skips when it is absent */
+    return rc + cmocka_run_group_tests(kat, NULL, NULL);
 }

@@ -26,7 +26,7 @@ const char *tu_shared_path(const char *rel)
     struct stat st;
     snprintf(path, sizeof path, "%s/%s", ESIM_SHARED_DIR, rel);
     if (stat(path, &st) != 0) {
-        fprintf(stderr, "SKIP: reference data %s not present (../shared absent)\n", path);
+        fprintf(stderr, "reference data %s not present (../shared absent)\n", path);
         return NULL;
     }
     return path;
