@@ -34,6 +34,22 @@ typedef struct es9p_frame {
 } es9p_frame;
 
 static wmem_map_t *request_tid;  /* HTTP conversation -> transactionId of its last request */
+static wmem_map_t *request_fn;   /* HTTP conversation -> "iface\tfunction" of its request that
+                                  * waits for a response (first pass) */
+
+/* First pass: the function of a request, for a response that comes without a body (204 to
+ * handleNotification, SGP.22 6.5.2.4), which no media type brings to this dissector. */
+static void note_exchange(packet_info *pinfo, bool response, const char *iface, const char *fn)
+{
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    if (!conv || PINFO_FD_VISITED(pinfo))
+        return;
+    if (response)
+        wmem_map_remove(request_fn, conv);
+    else
+        wmem_map_insert(request_fn, conv,
+                        wmem_strdup_printf(wmem_file_scope(), "%s\t%s", iface, fn));
+}
 
 static const char *exchange_uri(packet_info *pinfo)
 {
@@ -256,6 +272,7 @@ static int dissect_es9p_json(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     for (char *p = w.agg.tid; *p; p++)
         *p = g_ascii_toupper(*p);
     exchange_tid(pinfo, response, w.agg.tid, sizeof w.agg.tid);
+    note_exchange(pinfo, response, iface, fn);
     esim_tap_message(pinfo, iface, fn, response, &w.agg, fail_code[0] ? fail_code : NULL,
                      fail_text[0] ? fail_text : NULL);
     json_object_put(body);
@@ -309,6 +326,7 @@ static bool tlv_at(tvbuff_t *tvb, int off, int end, guint32 *tag, int *hdr, int 
 static int dissect_es9p_asn1(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     int len = (int)tvb_captured_length(tvb);
+    (void)exchange_uri(pinfo); /* marks the frame as read by an ES9+ dissector */
     proto_item *ti = proto_tree_add_item(tree, proto_esim, tvb, 0, -1, ENC_NA);
     proto_tree *et = proto_item_add_subtree(ti, ett_es9p);
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "eSIM");
@@ -364,8 +382,51 @@ static int dissect_es9p_asn1(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
         *p = g_ascii_toupper(*p);
     (void)exchange_uri(pinfo);
     exchange_tid(pinfo, response, sum.tid, sizeof sum.tid);
+    note_exchange(pinfo, response, iface, fn);
     esim_tap_message(pinfo, iface, fn, response, &sum, NULL, NULL);
     return len;
+}
+
+/* Post-dissector: an HTTP response without a body to an ES9+/ES11 request (the 204 No Content
+ * of handleNotification) is shown as that function's response, as `esimscope trace` lists it. */
+static int dissect_es9p_bodiless(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    /* (the esim layer is always in the frame here: this dissector is registered as esim; a
+     * frame whose body an ES9+ dissector read has its es9p_frame) */
+    if (!proto_is_frame_protocol(pinfo->layers, "http") ||
+        p_get_proto_data(wmem_file_scope(), pinfo, proto_esim, 1))
+        return 0;
+    const char *rec = (const char *)p_get_proto_data(wmem_file_scope(), pinfo, proto_esim, 3);
+    if (!rec && !PINFO_FD_VISITED(pinfo)) {
+        conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+        const char *req = conv ? (const char *)wmem_map_lookup(request_fn, conv) : NULL;
+        http_conv_t *hc = conv && proto_http > 0
+                              ? (http_conv_t *)conversation_get_proto_data(conv, proto_http) : NULL;
+        if (!req || !hc)
+            return 0;
+        wmem_map_remove(request_fn, conv);
+        const char *tid = (const char *)wmem_map_lookup(request_tid, conv);
+        rec = wmem_strdup_printf(wmem_file_scope(), "%s\t%u\t%s", req, hc->response_code,
+                                 tid ? tid : "");
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_esim, 3, (void *)rec);
+    }
+    if (!rec)
+        return 0;
+    gchar **f = g_strsplit(rec, "\t", 4);
+    if (g_strv_length(f) == 4) {
+        proto_item *ti = proto_tree_add_item(tree, proto_esim, tvb, 0, 0, ENC_NA);
+        proto_tree *et = proto_item_add_subtree(ti, ett_es9p);
+        add_function(et, tvb, pinfo, f[0], f[1], true);
+        col_append_fstr(pinfo->cinfo, COL_INFO, " HTTP %s, no body", f[2]);
+        proto_item_append_text(ti, ": %s %s response (HTTP %s, no body)", f[0], f[1], f[2]);
+        esim_asn1_summary sum;
+        memset(&sum, 0, sizeof sum);
+        g_strlcpy(sum.tid, f[3], sizeof sum.tid);
+        esim_tap_message(pinfo, f[0], f[1], true, &sum, NULL, NULL);
+    }
+    g_strfreev(f);
+    (void)data;
+    return 0;
 }
 
 void esim_register_es9p(void)
@@ -398,6 +459,8 @@ void esim_register_es9p(void)
     expert_register_field_array(expert_register_protocol(proto_esim), ei, array_length(ei));
     request_tid = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash,
                                          g_direct_equal);
+    request_fn = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash,
+                                        g_direct_equal);
 }
 
 void esim_handoff_es9p(void)
@@ -409,4 +472,5 @@ void esim_handoff_es9p(void)
                          create_dissector_handle(dissect_es9p_json, proto_esim));
     dissector_add_string("media_type", "application/x-gsma-rsp-asn1",
                          create_dissector_handle(dissect_es9p_asn1, proto_esim));
+    register_postdissector(create_dissector_handle(dissect_es9p_bodiless, proto_esim));
 }

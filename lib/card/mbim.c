@@ -386,6 +386,8 @@ static int whole(esim_mbim *m, int dir, uint64_t frame, esim_error *err)
 {
     reasm *r = &m->r[dir];
     r->active = false;
+    /* a command is where its last fragment is: where Wireshark shows it reassembled */
+    r->frame = frame;
     if (r->type == ESIM_MBIM_COMMAND)
         return on_command(m, r, err);
     if (r->type == ESIM_MBIM_COMMAND_DONE)
