@@ -15,15 +15,17 @@ agree=$(dirname "$0")/agree.py
 # agree_on CAPTURE [KEYLOG]: both faces on CAPTURE, compared
 agree_on() {
     c=$1; k=${2:-}; name=$(basename "$c")
-    if [ -n "$k" ]; then
-        "$esimscope" trace --json --no-progress --keylog "$k" "$c" >"$T/cli.jsonl" 2>"$T/cli.err"
-        set -- -o "esim.keylog_file:$k"
-    else
-        "$esimscope" trace --json --no-progress "$c" >"$T/cli.jsonl" 2>"$T/cli.err"
-        set --
-    fi
+    tk=${c%.*}.sslkeylog
+    set --
+    [ -n "$k" ] && set -- "$@" --keylog "$k"
+    [ -f "$tk" ] && set -- "$@" --tls-keylog "$tk"
+    "$esimscope" trace --json --no-progress "$@" "$c" >"$T/cli.jsonl" 2>"$T/cli.err"
     rc=$?
-    if [ "$rc" -gt 1 ] || [ -s "$T/cli.err" ]; then
+    set --
+    [ -n "$k" ] && set -- "$@" -o "esim.keylog_file:$k"
+    [ -f "$tk" ] && set -- "$@" -o "tls.keylog_file:$tk"
+    # exit 3 (no eSIM traffic) is a verdict too: the plugin must then show none either
+    if [ "$rc" = 2 ] || [ "$rc" -gt 3 ] || [ -s "$T/cli.err" ]; then
         fail "$name: esimscope trace --json: exit $rc: $(head -5 "$T/cli.err")"
         return
     fi
@@ -57,7 +59,7 @@ for c in "$S"/*.pcap "$S"/*.pcapng; do
     [ -f "$k" ] || k=
     agree_on "$c" "$k"
 done
-check "all 19 committed sample captures compared (found $n)" test "$n" -ge 19
+check "all committed sample captures compared ($n)" test "$n" -ge 27
 
 # the captures the other plugin tests generated (kept by lib.sh when scripts/test-plugin.sh runs
 # them first, with ESIM_KEEP_CAPTURES), with no key log
