@@ -13,6 +13,8 @@ G=$ESIM_SOURCE_DIR/tests/golden
 
 if [ "${ESIM_GOLDEN_REGEN:-0}" = 1 ]; then
     golden_cli "$ESIMSCOPE" "$S" "$G"
+    rm -rf "$ESIM_SOURCE_DIR/tests/golden-logs"
+    golden_cli_logs "$ESIMSCOPE" "$S" "$ESIM_SOURCE_DIR/tests/golden-logs"
     echo "rewrote the CLI golden files of $(ls "$G" | grep -cv README) captures in $G"
     exit 0
 fi
@@ -50,6 +52,30 @@ for d in "$G"/*/; do
     name=$(basename "$d")
     [ -d "$T/got/$name" ] || { echo "FAIL: tests/golden/$name has no sample capture any more"; fails=$((fails + 1)); }
 done
+# the phone/LPA logs of samples/logs: tests/golden-logs/<log>/
+GL=$ESIM_SOURCE_DIR/tests/golden-logs
+golden_cli_logs "$ESIMSCOPE" "$S" "$T/logs"
+logs=0
+for d in "$T"/logs/*/; do
+    [ -d "$d" ] || continue
+    name=$(basename "$d")
+    logs=$((logs + 1))
+    for f in $(cd "$d" && ls); do
+        if ! diff -u --label "tests/golden-logs/$name/$f" --label "now/$name/$f" \
+                "$GL/$name/$f" "$d/$f" >"$T/diff" 2>&1; then
+            echo "FAIL: logs/$name/$f differs from the golden file (scripts/regen-golden.sh):"
+            head -n 100 "$T/diff"
+            fails=$((fails + 1))
+        else
+            echo "ok: logs/$name/$f"
+        fi
+    done
+done
+for d in "$GL"/*/; do
+    [ -d "$d" ] || continue
+    [ -d "$T/logs/$(basename "$d")" ] || { echo "FAIL: tests/golden-logs/$(basename "$d") has no log any more"; fails=$((fails + 1)); }
+done
+[ "$logs" -ge 12 ] || { echo "FAIL: only $logs sample logs in $S/logs"; fails=$((fails + 1)); }
 [ "$captures" -ge 19 ] || { echo "FAIL: only $captures sample captures in $S (19 are committed)"; fails=$((fails + 1)); }
 echo "$captures captures, $fails difference(s)"
 [ "$fails" = 0 ]

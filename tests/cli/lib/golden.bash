@@ -30,9 +30,30 @@ golden_cli() {
         rm -f "$d/cli-exit.txt"
         kl=()
         [ -f "${f%.*}.keylog" ] && kl=(--keylog "${f%.*}.keylog")
+        [ -f "${f%.*}.sslkeylog" ] && kl+=(--tls-keylog "${f%.*}.sslkeylog")
         golden_run "$d/trace.txt" "$samples" "$e" trace --no-progress "${kl[@]}" "$f"
         golden_run "$d/trace.jsonl" "$samples" "$e" trace --json --no-progress "${kl[@]}" "$f"
         golden_run "$d/apdus.txt" "$samples" "$e" apdus "$f"
+    done
+}
+
+# golden_cli_logs ESIMSCOPE SAMPLES OUT: for every phone/LPA log of SAMPLES/logs, OUT/<log>/ gets
+# trace.txt (with the key log of the capture it was made from, and the day of the samples for
+# QXDM's dateless times), apdus.txt and cli-exit.txt.
+golden_cli_logs() {
+    local e=$1 samples=$2 out=$3 f name d base kl
+    for f in "$samples"/logs/*; do
+        [ -f "$f" ] || continue
+        name=$(basename "$f")
+        d=$out/$name
+        mkdir -p "$d"
+        rm -f "$d/cli-exit.txt"
+        base=${name%%.*}
+        kl=$samples/$base.keylog
+        [ "$base" = happy ] && kl=$samples/happy_http.keylog
+        golden_run "$d/trace.txt" "$samples" "$e" trace --no-progress --date 2026-03-02 \
+            --keylog "$kl" "$f"
+        golden_run "$d/apdus.txt" "$samples" "$e" apdus --date 2026-03-02 "$f"
     done
 }
 
