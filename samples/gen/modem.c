@@ -1,4 +1,5 @@
 #include "modem.h"
+#include "card_apdu.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -437,64 +438,13 @@ static void apdu_out(modem *m, const uint8_t *cmd, size_t n, const uint8_t *rsp,
         qmi_apdu(m, (uint8_t)ch, cmd, n, rsp, rn);
 }
 
-/* One APDU as the LPA sends it through the modem: the response data of up to 256 bytes comes
- * back at once, longer data through 61xx and GET RESPONSE (as over T=1). */
-static void apdu(modem *m, const uint8_t hdr[4], const uint8_t *data, size_t n, bool want,
-                 const uint8_t *rsp, size_t rn, uint16_t sw)
+static void modem_out(void *ctx, const uint8_t *cmd, size_t n, const uint8_t *rsp, size_t rn)
 {
-    uint8_t cmd[6 + 256], buf[258];
-    memcpy(cmd, hdr, 4);
-    size_t cn = 4;
-    if (n) {
-        cmd[cn++] = (uint8_t)n;
-        memcpy(cmd + cn, data, n);
-        cn += n;
-    }
-    if (want)
-        cmd[cn++] = 0x00;
-    size_t first = rn > 256 ? 256 : rn, left = rn - first;
-    memcpy(buf, rsp, first);
-    uint16_t s = left ? (uint16_t)(0x6100 | (left > 255 ? 0 : left)) : sw;
-    buf[first] = (uint8_t)(s >> 8);
-    buf[first + 1] = (uint8_t)s;
-    apdu_out(m, cmd, cn, buf, first + 2);
-    size_t off = first;
-    while (left) {
-        size_t k = left > 256 ? 256 : left;
-        uint8_t gr[5] = {(uint8_t)(hdr[0] & 0x03), 0xC0, 0x00, 0x00, (uint8_t)(k == 256 ? 0 : k)};
-        left -= k;
-        memcpy(buf, rsp + off, k);
-        off += k;
-        s = left ? (uint16_t)(0x6100 | (left > 255 ? 0 : left)) : sw;
-        buf[k] = (uint8_t)(s >> 8);
-        buf[k + 1] = (uint8_t)s;
-        apdu_out(m, gr, 5, buf, k + 2);
-    }
+    apdu_out(ctx, cmd, n, rsp, rn);
 }
 
-/* STORE DATA blocks of one ES10 command (SGP.22 5.7.2), as render.c sends them. */
-static int es10(modem *m, const sg_ev *e, uint8_t channel)
-{
-    size_t nblocks = (e->cmd_len + 254) / 255, off = 0;
-    for (size_t b = 0; b < nblocks; b++) {
-        size_t k = e->cmd_len - off > 255 ? 255 : e->cmd_len - off;
-        bool last = b + 1 == nblocks;
-        uint8_t hdr[4] = {(uint8_t)(0x80 | channel), 0xE2, last ? 0x91 : 0x11, (uint8_t)b};
-        if ((int)b == e->fail_block) {
-            apdu(m, hdr, e->cmd + off, k, false, NULL, 0, e->sw);
-            return 0;
-        }
-        if (last)
-            apdu(m, hdr, e->cmd + off, k, e->rsp_len > 0, e->rsp, e->rsp_len, e->sw);
-        else
-            apdu(m, hdr, e->cmd + off, k, false, NULL, 0, 0x9000);
-        off += k;
-        if (e->cut_after_blocks && (int)b + 1 >= e->cut_after_blocks)
-            return 1;
-    }
-    return 0;
-}
-
+/* The LPA's APDUs through the modem: up to 256 response bytes at once, longer data through 61xx
+ * and GET RESPONSE (as over T=1). */
 int sg_modem_render(const sg_transcript *t, sg_port *port, sg_modem_kind kind)
 {
     modem m = {.port = port, .kind = kind, .urb = 0xFFFF9A3C80D41200ull, .qmi_client = 0x02};
@@ -532,11 +482,12 @@ int sg_modem_render(const sg_transcript *t, sg_port *port, sg_modem_kind kind)
                 else
                     qmi_open_channel(&m, e->cmd, e->cmd_len, e->rsp, e->rsp_len, e->sw);
             } else {
-                apdu(&m, e->hdr, e->cmd, e->cmd_len, e->want_data, e->rsp, e->rsp_len, e->sw);
+                sg_card_apdu(&(sg_card_out){.exchange = modem_out, .ctx = &m}, e->hdr, e->cmd,
+                             e->cmd_len, e->want_data, e->rsp, e->rsp_len, e->sw);
             }
             break;
         case SG_EV_ES10:
-            cut = es10(&m, e, t->channel);
+            cut = sg_card_es10(&(sg_card_out){.exchange = modem_out, .ctx = &m}, e, t->channel);
             break;
         default:
             break;

@@ -1,4 +1,5 @@
 #include "render.h"
+#include "card_apdu.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,66 +30,9 @@ static void wire(rctx *r, const uint8_t *cmd, size_t n, const uint8_t *rsp, size
     }
 }
 
-/* One APDU with its response; T=0 turns response data into 61xx + GET RESPONSE (TS 102 221
- * 7.3.1.1.4), T=1 returns up to 256 bytes at once. */
-static void apdu(rctx *r, const uint8_t hdr[4], const uint8_t *data, size_t n, bool want,
-                 const uint8_t *rsp, size_t rn, uint16_t sw)
+static void wire_out(void *ctx, const uint8_t *cmd, size_t n, const uint8_t *rsp, size_t rn)
 {
-    uint8_t cmd[5 + 256], buf[258];
-    memcpy(cmd, hdr, 4);
-    size_t cn = 4;
-    if (n) {
-        cmd[cn++] = (uint8_t)n;
-        memcpy(cmd + cn, data, n);
-        cn += n;
-    }
-    bool le_in_cmd = want && (!r->t0 || n == 0);
-    if (le_in_cmd || (r->t0 && n == 0))
-        cmd[cn++] = r->t0 && rn && rn < 256 ? (uint8_t)rn : 0;  /* T=0 case 1/2: P3 */
-    size_t first = 0;
-    if (!r->t0 || n == 0)
-        first = rn > 256 ? 256 : rn;
-    size_t left = rn - first;
-    if (first)
-        memcpy(buf, rsp, first);
-    uint16_t s = left ? (uint16_t)(0x6100 | (left > 255 ? 0 : left)) : sw;
-    buf[first] = (uint8_t)(s >> 8);
-    buf[first + 1] = (uint8_t)s;
-    wire(r, cmd, cn, buf, first + 2);
-    size_t off = first;
-    while (left) {
-        size_t k = left > 256 ? 256 : left;
-        uint8_t gr[5] = {(uint8_t)(hdr[0] & 0x03), 0xC0, 0x00, 0x00, (uint8_t)(k == 256 ? 0 : k)};
-        left -= k;
-        memcpy(buf, rsp + off, k);
-        off += k;
-        s = left ? (uint16_t)(0x6100 | (left > 255 ? 0 : left)) : sw;
-        buf[k] = (uint8_t)(s >> 8);
-        buf[k + 1] = (uint8_t)s;
-        wire(r, gr, 5, buf, k + 2);
-    }
-}
-
-static int es10(rctx *r, const sg_ev *e, uint8_t channel)
-{
-    size_t nblocks = (e->cmd_len + 254) / 255, off = 0;
-    for (size_t b = 0; b < nblocks; b++) {
-        size_t k = e->cmd_len - off > 255 ? 255 : e->cmd_len - off;
-        bool last = b + 1 == nblocks;
-        uint8_t hdr[4] = {(uint8_t)(0x80 | channel), 0xE2, last ? 0x91 : 0x11, (uint8_t)b};
-        if ((int)b == e->fail_block) {
-            apdu(r, hdr, e->cmd + off, k, false, NULL, 0, e->sw);
-            return 0;
-        }
-        if (last)
-            apdu(r, hdr, e->cmd + off, k, e->rsp_len > 0, e->rsp, e->rsp_len, e->sw);
-        else
-            apdu(r, hdr, e->cmd + off, k, false, NULL, 0, 0x9000);
-        off += k;
-        if (e->cut_after_blocks && (int)b + 1 >= e->cut_after_blocks)
-            return 1;
-    }
-    return 0;
+    wire(ctx, cmd, n, rsp, rn);
 }
 
 static void http(rctx *r, const sg_ev *e)
@@ -151,11 +95,13 @@ int sg_render(const sg_transcript *t, const sg_render_opts *o)
             break;
         case SG_EV_APDU:
             if (card)
-                apdu(&r, e->hdr, e->cmd, e->cmd_len, e->want_data, e->rsp, e->rsp_len, e->sw);
+                sg_card_apdu(&(sg_card_out){.exchange = wire_out, .ctx = &r, .t0 = r.t0}, e->hdr, e->cmd,
+                             e->cmd_len, e->want_data, e->rsp, e->rsp_len, e->sw);
             break;
         case SG_EV_ES10:
             if (card)
-                cut = es10(&r, e, t->channel);
+                cut = sg_card_es10(&(sg_card_out){.exchange = wire_out, .ctx = &r, .t0 = r.t0}, e,
+                                   t->channel);
             break;
         case SG_EV_HTTP:
             if (o->http_port)

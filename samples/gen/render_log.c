@@ -1,6 +1,7 @@
 /* Logs from a transcript (render_log.h). Each format's lines are shaped after the tool that
  * writes them (lib/capture/log_*.c reads them back). */
 #include "render_log.h"
+#include "card_apdu.h"
 #include <glib.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -232,62 +233,17 @@ static void exchange(w *x, const uint8_t *cmd, size_t n, const uint8_t *rsp, siz
         apdu_line(x, cmd, n, rsp, rn);
 }
 
-/* As render.c: T=0 (QXDM/QCAT) answers with 61xx + GET RESPONSE; the APDU-level logs get up to
- * 256 response bytes at once (TS 102 221 7.3.1.1.4). */
-static void apdu(w *x, const uint8_t hdr[4], const uint8_t *data, size_t n, bool want,
-                 const uint8_t *rsp, size_t rn, uint16_t sw)
+static void log_out(void *ctx, const uint8_t *cmd, size_t n, const uint8_t *rsp, size_t rn)
 {
-    bool t0 = x->k == F_QXDM || x->k == F_QCAT;
-    uint8_t cmd[5 + 256], buf[258];
-    memcpy(cmd, hdr, 4);
-    size_t cn = 4;
-    if (n) {
-        cmd[cn++] = (uint8_t)n;
-        memcpy(cmd + cn, data, n);
-        cn += n;
-    }
-    bool le_in_cmd = want && (!t0 || n == 0);
-    if (le_in_cmd || (t0 && n == 0) || cn == 4)
-        cmd[cn++] = t0 && rn && rn < 256 ? (uint8_t)rn : 0;
-    size_t first = (!t0 || n == 0) ? (rn > 256 ? 256 : rn) : 0;
-    size_t left = rn - first;
-    if (first)
-        memcpy(buf, rsp, first);
-    uint16_t s = left ? (uint16_t)(0x6100 | (left > 255 ? 0 : left)) : sw;
-    buf[first] = (uint8_t)(s >> 8);
-    buf[first + 1] = (uint8_t)s;
-    exchange(x, cmd, cn, buf, first + 2);
-    size_t off = first;
-    while (left) {
-        size_t k = left > 256 ? 256 : left;
-        uint8_t gr[5] = {(uint8_t)(hdr[0] & 0x03), 0xC0, 0x00, 0x00, (uint8_t)(k == 256 ? 0 : k)};
-        left -= k;
-        memcpy(buf, rsp + off, k);
-        off += k;
-        s = left ? (uint16_t)(0x6100 | (left > 255 ? 0 : left)) : sw;
-        buf[k] = (uint8_t)(s >> 8);
-        buf[k + 1] = (uint8_t)s;
-        exchange(x, gr, 5, buf, k + 2);
-    }
+    exchange(ctx, cmd, n, rsp, rn);
 }
 
-static void es10(w *x, const sg_ev *e, uint8_t channel)
+/* As render.c: T=0 (QXDM/QCAT) answers with 61xx + GET RESPONSE; the APDU-level logs get up to
+ * 256 response bytes at once, and write a case 1 command with an Le of 00. */
+static sg_card_out log_card(w *x)
 {
-    size_t nblocks = (e->cmd_len + 254) / 255, off = 0;
-    for (size_t b = 0; b < nblocks; b++) {
-        size_t k = e->cmd_len - off > 255 ? 255 : e->cmd_len - off;
-        bool last = b + 1 == nblocks;
-        uint8_t hdr[4] = {(uint8_t)(0x80 | channel), 0xE2, last ? 0x91 : 0x11, (uint8_t)b};
-        if ((int)b == e->fail_block) {
-            apdu(x, hdr, e->cmd + off, k, false, NULL, 0, e->sw);
-            return;
-        }
-        if (last)
-            apdu(x, hdr, e->cmd + off, k, e->rsp_len > 0, e->rsp, e->rsp_len, e->sw);
-        else
-            apdu(x, hdr, e->cmd + off, k, false, NULL, 0, 0x9000);
-        off += k;
-    }
+    return (sg_card_out){.exchange = log_out, .ctx = x,
+                         .t0 = x->k == F_QXDM || x->k == F_QCAT, .case1_p3 = true};
 }
 
 /* The body of an HTTP message (after the head), without chunked transfer coding (RFC 9112
@@ -348,14 +304,16 @@ static int write_one(const sg_transcript *t, const char *path, fmt k, uint64_t t
                    " o dwActiveProtocol: T=1 (0x00000002)\n"
                    " => Command successful. (SCARD_S_SUCCESS [0x00000000])  [0.002311]\n");
     bool asn1 = false;
+    sg_card_out card = log_card(&x);
     for (size_t i = 0; i < t->n; i++) {
         const sg_ev *e = &t->ev[i];
         switch (e->kind) {
         case SG_EV_APDU:
-            apdu(&x, e->hdr, e->cmd, e->cmd_len, e->want_data, e->rsp, e->rsp_len, e->sw);
+            sg_card_apdu(&card, e->hdr, e->cmd, e->cmd_len, e->want_data, e->rsp, e->rsp_len,
+                         e->sw);
             break;
         case SG_EV_ES10:
-            es10(&x, e, t->channel);
+            sg_card_es10(&card, e, t->channel);
             break;
         case SG_EV_HTTP:
             if (k == F_LPAC && e->cmd_len && !g_strstr_len((const char *)e->cmd, (gssize)e->cmd_len,
