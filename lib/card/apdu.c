@@ -83,6 +83,8 @@ static bool put(bytes *b, const uint8_t *d, size_t n)
 }
 
 static void vreport(esim_apdu_ctx *c, bool note, uint64_t frame, int64_t sec, uint32_t nsec,
+                    int chan, const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
+static void vreport(esim_apdu_ctx *c, bool note, uint64_t frame, int64_t sec, uint32_t nsec,
                     int chan, const char *fmt, va_list ap)
 {
     char msg[sizeof c->text];
