@@ -217,11 +217,12 @@ static void on_json(const esim_trace_event *ev, out *o)
     case ESIM_TRACE_EV_ES10: {
         j = jevent("es10", ev);
         /* frame: where Wireshark shows the reassembled command; first_frame: its first STORE
-         * DATA block; response_frame: where the response is complete */
+         * DATA block; response_frame: where the response data is complete (when there is
+         * some) */
         if (ev->apdu->frame_first != ev->frame)
             json_object_object_add(j, "first_frame",
                                    json_object_new_int64((int64_t)ev->apdu->frame_first));
-        if (ev->apdu->rsp_len && ev->frame_last != ev->frame)
+        if (ev->apdu->rsp_len)
             json_object_object_add(j, "response_frame",
                                    json_object_new_int64((int64_t)ev->frame_last));
         json_object_object_add(j, "channel", json_object_new_int(ev->apdu->channel));

@@ -11,10 +11,10 @@ require_plugin
 c=happy_http_asn1.pcap
 [ -f "$S/$c" ] || { echo "FAIL: committed sample $c missing"; exit 1; }
 fns=$(fields $c 'esim.es9p.function' esim.es9p.function | tr '\n' ' ')
-check "$c: a function on every ASN.1 body ($fns)" test "$fns" = "initiateAuthentication initiateAuthentication authenticateClient authenticateClient initiateAuthentication initiateAuthentication authenticateClient authenticateClient getBoundProfilePackage getBoundProfilePackage handleNotification "
+check "$c: a function on every ASN.1 body and on the bodiless 204 ($fns)" test "$fns" = "initiateAuthentication initiateAuthentication authenticateClient authenticateClient initiateAuthentication initiateAuthentication authenticateClient authenticateClient getBoundProfilePackage getBoundProfilePackage handleNotification handleNotification "
 check "$c: the SM-DS answers authenticateClient on ES11" test "$(fields $c 'esim.es9p.interface == "ES11"' esim.es9p.function)" = authenticateClient
 check "$c: getBoundProfilePackage on ES9+" test "$(count $c 'esim.es9p.interface == "ES9+" && esim.es9p.function == "getBoundProfilePackage"')" -eq 2
-check "$c: bodies decoded as RemoteProfileProvisioning*" test "$(fields $c 'esim.es9p.function' esim.asn1.type | cut -d, -f1 | sort -u | tr '\n' ' ')" = "RemoteProfileProvisioningRequest RemoteProfileProvisioningResponse "
+check "$c: bodies decoded as RemoteProfileProvisioning*" test "$(fields $c 'esim.es9p.function && esim.asn1.type' esim.asn1.type | cut -d, -f1 | sort -u | tr '\n' ' ')" = "RemoteProfileProvisioningRequest RemoteProfileProvisioningResponse "
 tid=$(keylog_tid happy_http_asn1.keylog)
 gb=$(fields $c 'esim.es9p.function == "getBoundProfilePackage"' esim.transaction_id | tr ',' '\n' | sort -u | tr '[:lower:]' '[:upper:]')
 check "$c: getBoundProfilePackage carries the key log's TransactionID ($tid)" has "$gb" "$tid"
