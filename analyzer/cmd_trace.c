@@ -222,7 +222,7 @@ static void on_json(const esim_trace_event *ev, out *o)
         if (ev->apdu->frame_first != ev->frame)
             json_object_object_add(j, "first_frame",
                                    json_object_new_int64((int64_t)ev->apdu->frame_first));
-        if (ev->apdu->rsp_len)
+        if (ev->apdu->rsp_len && (ev->apdu->sw >> 8) != 0x61) /* 61xx: cut before its end */
             json_object_object_add(j, "response_frame",
                                    json_object_new_int64((int64_t)ev->frame_last));
         json_object_object_add(j, "channel", json_object_new_int(ev->apdu->channel));
