@@ -94,35 +94,30 @@ esim_pipe *esim_pipe_new(const esim_pipe_handlers *h)
 static card *find_card(esim_pipe *p, esim_card_kind kind, const uint8_t key[18], uint64_t frame,
                        const char *name);
 
-/* The card in a slot of a USB reader (the reader's card for slot 0): each slot holds its own
- * card, with its own APDU context (channels, ISD-R, STORE DATA chains). */
-static esim_apdu_ctx *slot_card(void *user, unsigned slot)
+/* The card in another slot of the same reader or modem: each slot holds its own card, with its
+ * own APDU context (channels, ISD-R, STORE DATA chains); the first card is the one in home. */
+static esim_apdu_ctx *other_slot(card *r, unsigned slot, unsigned home, esim_card_kind kind)
 {
-    card *r = user;
-    if (slot == 0)
+    if (slot == home)
         return r->apdu;
     uint8_t key[18];
     memcpy(key, r->key, sizeof key);
     key[4] = (uint8_t)slot;
     char name[80];
     snprintf(name, sizeof name, "%s slot %u", r->info.name, slot);
-    card *c = find_card(r->pipe, ESIM_CARD_USB, key, 0, name);
+    card *c = find_card(r->pipe, kind, key, 0, name);
     return c ? c->apdu : NULL;
 }
 
-/* The card in a UIM slot of a QMI modem (the modem's card for slot 1). */
+/* A USB CCID reader's card for slot 0; a QMI modem's for UIM slot 1. */
+static esim_apdu_ctx *slot_card(void *user, unsigned slot)
+{
+    return other_slot(user, slot, 0, ESIM_CARD_USB);
+}
+
 static esim_apdu_ctx *qmi_slot_card(void *user, unsigned slot)
 {
-    card *r = user;
-    if (slot == 1)
-        return r->apdu;
-    uint8_t key[18];
-    memcpy(key, r->key, sizeof key);
-    key[4] = (uint8_t)slot;
-    char name[80];
-    snprintf(name, sizeof name, "%s slot %u", r->info.name, slot);
-    card *c = find_card(r->pipe, ESIM_CARD_QMI, key, 0, name);
-    return c ? c->apdu : NULL;
+    return other_slot(user, slot, 1, ESIM_CARD_QMI);
 }
 
 /* The card for a key, created on first use; NULL when the table is full. */
